@@ -1,0 +1,69 @@
+# The two front-door commands are `make run` and `make test`; both do all their own set-up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+# Development defaults; production sets these in its own environment (see README).
+export DEBUG ?= 1
+export DATABASE_URL ?= postgresql://send_app:send_app@127.0.0.1:5432/send
+export OWNER_DATABASE_URL ?= postgresql://send_owner:send_owner@127.0.0.1:5432/send
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run setup test deps services db migrate seed lint typecheck browser clean
+
+run: setup
+	$(VENV)/bin/honcho -f Procfile.dev start -e /dev/null PORT=$(PORT)
+
+setup: deps services db migrate seed
+
+deps: $(VENV)/.installed node_modules/.installed static/build/app.css
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/app.css: node_modules/.installed static/src/app.scss
+	npm run --silent build:css
+
+services: $(VENV)/.installed
+	@$(PY) scripts/check_services.py
+
+db: services
+	@$(PY) scripts/dbsetup.py
+
+migrate: db
+	DATABASE_URL=$(OWNER_DATABASE_URL) $(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The suite creates its own database as the owner role, then runs every query as the app role.
+test: deps services db browser
+	DATABASE_URL=$(OWNER_DATABASE_URL) TEST_APP_DATABASE_URL=$(DATABASE_URL) \
+	  $(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: deps
+	$(VENV)/bin/mypy .
+
+clean:
+	rm -rf $(VENV) node_modules static/build var

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PupilsConfig(AppConfig):
+    name = "pupils"
+    verbose_name = "Pupils and the SEND register"
+
+    def ready(self) -> None:
+        from pupils import policy  # noqa: F401  (registers the rules)

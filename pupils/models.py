@@ -1,0 +1,110 @@
+"""Pupils and their place on the SEND register."""
+
+from __future__ import annotations
+
+import pghistory
+from django.db import models
+from django.db.models import Q
+
+from schools.models import School, SchoolClass, YearGroup
+from send.models import PublicIdModel, TenantModel
+
+
+class SenStatus(models.TextChoices):
+    """DfE census 'SEN provision'. A, P and S are pre-2014 and kept only as history."""
+
+    NO_SEN = "N", "No SEN"
+    SEN_SUPPORT = "K", "SEN support"
+    EHC_PLAN = "E", "EHC plan"
+
+
+CURRENT_SEN_STATUSES = (SenStatus.NO_SEN, SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN)
+
+
+class NeedType(models.Model):
+    """Census need types as reference data (the DfE changes them), valid between two dates."""
+
+    code = models.CharField(max_length=10, unique=True)
+    label = models.CharField(max_length=120)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.label}"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "X", "Other or not stated"
+
+
+@pghistory.track()
+class Pupil(TenantModel, PublicIdModel):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
+    school_class = models.ForeignKey(
+        SchoolClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="pupils"
+    )
+    legal_first_name = models.CharField(max_length=100)
+    legal_last_name = models.CharField(max_length=100)
+    preferred_first_name = models.CharField(max_length=100, blank=True)
+    preferred_last_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    upn = models.CharField("UPN", max_length=13)
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    admission_date = models.DateField(null=True, blank=True)
+    leaving_date = models.DateField(null=True, blank=True)
+    mis_id = models.CharField("MIS id", max_length=100, blank=True)
+    sen_status = models.CharField(
+        "SEN status", max_length=1, choices=SenStatus.choices, default=SenStatus.NO_SEN
+    )
+    sen_status_since = models.DateField(null=True, blank=True)
+    on_monitoring_list = models.BooleanField(
+        default=False, help_text="Not on the register, but needs are being watched"
+    )
+    is_looked_after = models.BooleanField("Looked after (LAC)", default=False)
+    is_previously_looked_after = models.BooleanField("Previously looked after (PLAC)", default=False)
+    is_eal = models.BooleanField("English as an additional language", default=False)
+    is_pupil_premium = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["legal_last_name", "legal_first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "upn"], name="pupil_upn_per_trust"),
+            models.UniqueConstraint(
+                fields=["trust", "mis_id"], name="pupil_mis_id_per_trust", condition=~Q(mis_id="")
+            ),
+        ]
+        indexes = [models.Index(fields=["trust", "school", "sen_status"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_first_name or self.legal_first_name
+        last = self.preferred_last_name or self.legal_last_name
+        return f"{first} {last}"
+
+
+@pghistory.track()
+class PupilNeed(TenantModel):
+    """A ranked need type: 1 primary, 2 secondary (rules in pupils.services)."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="needs")
+    need_type = models.ForeignKey(NeedType, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveSmallIntegerField(choices=[(1, "Primary"), (2, "Secondary")])
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "pupil", "rank"], name="pupil_need_rank_once"),
+            models.UniqueConstraint(fields=["trust", "pupil", "need_type"], name="pupil_need_type_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_type.code} ({self.get_rank_display()})"

@@ -1,0 +1,76 @@
+"""Who sees and changes which pupils (ARCHITECTURE.md, roles table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from pupils.models import Pupil, PupilNeed
+from schools.models import ClassStaff, ClassStaffRole, Role
+from schools.policy import SCHOOL_READERS
+from schools.selectors import roles_of
+from send import policy
+from send.tenancy import current_trust_id
+
+REGISTER_EDITORS = (Role.SENCO,)
+
+
+def _granted(user: Any, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:
+    """Object grants beyond roles (a TA given one pupil), only ever inside the scoped queryset."""
+    return get_objects_for_user(
+        user, perm, klass=queryset, accept_global_perms=False, with_superuser=False
+    ).values("pk")
+
+
+@policy.register(Pupil)
+class PupilRule(policy.Rule):
+    """`view`: open the pupil's SEND record. `change`: change the register entry."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if action == "view":
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+                return queryset
+            looked_after = Q(is_looked_after=True) | Q(is_previously_looked_after=True)
+            teaches = ClassStaff.objects.filter(user_id=user.pk, role=ClassStaffRole.TEACHER)
+            supports = ClassStaff.objects.filter(user_id=user.pk, role=ClassStaffRole.SUPPORT)
+            condition = (
+                Q(school_id__in=roles.schools_with(*SCHOOL_READERS))
+                | (Q(school_id__in=roles.schools_with(Role.DESIGNATED_TEACHER)) & looked_after)
+                | Q(
+                    school_id__in=roles.schools_with(Role.CLASS_TEACHER),
+                    school_class_id__in=teaches.values("school_class_id"),
+                )
+                | Q(
+                    school_id__in=roles.schools_with(Role.TEACHING_ASSISTANT),
+                    school_class_id__in=supports.values("school_class_id"),
+                )
+                | Q(pk__in=_granted(user, self.model._default_manager.all(), "pupils.view_pupil"))
+            )
+            return queryset.filter(condition)
+        if action == "change":
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+                return queryset
+            return queryset.filter(school_id__in=roles.schools_with(*REGISTER_EDITORS))
+        return queryset.none()
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id():
+            return False
+        if action == "change":
+            roles = roles_of(user)
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, *REGISTER_EDITORS)
+        return super().can(user, action, obj)
+
+
+@policy.register(PupilNeed)
+class PupilNeedRule(policy.Rule):
+    """Needs follow their pupil."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        return queryset.filter(pupil__in=policy.visible(user, Pupil, action).values("pk"))
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        return policy.can(user, action, obj.pupil)

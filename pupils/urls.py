@@ -1,0 +1,11 @@
+from django.urls import path
+
+from pupils import views
+
+app_name = "pupils"
+
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("summary/", views.register_summary, name="summary"),
+    path("<uuid:pupil_uuid>/", views.pupil_record, name="record"),
+]

@@ -1,0 +1,66 @@
+"""The SEND register list, the pupil record and the aggregate register summary."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pupils import reports, selectors
+from pupils.models import NeedType, SenStatus
+from schools.models import School, YearGroup
+from send import policy
+from send.audit import record_access
+from send.shortcuts import tenant_required
+
+
+@tenant_required
+def register(request: HttpRequest) -> HttpResponse:
+    filters = selectors.RegisterFilters(
+        school=request.GET.get("school", ""),
+        year_group=request.GET.get("year_group", ""),
+        sen_status=request.GET.get("sen_status", ""),
+        need=request.GET.get("need", ""),
+        search=request.GET.get("q", ""),
+    )
+    schools = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
+    if filters.school and filters.school not in {str(s.uuid) for s in schools}:
+        filters = selectors.RegisterFilters(**{**filters.__dict__, "school": ""})
+    pupils = selectors.register_list(request.user, filters)
+    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "counts": selectors.register_counts(pupils),
+        "filters": filters,
+        "schools": schools,
+        "year_groups": YearGroup.choices,
+        "statuses": SenStatus.choices,
+        "needs": NeedType.objects.order_by("code"),
+        "several_schools": len(schools) > 1,
+    }
+    template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@tenant_required
+def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+    pupil = selectors.pupil_for_record(request.user, pupil_uuid)
+    record_access(request, pupil)
+    context = {
+        "pupil": pupil,
+        "history": selectors.pupil_history(pupil),
+        "can_change": policy.can(request.user, "change", pupil),
+    }
+    return render(request, "pupils/record.html", context)
+
+
+@tenant_required
+def register_summary(request: HttpRequest) -> HttpResponse:
+    if not policy.can(request.user, "view_reports", request.tenant.trust):  # type: ignore[attr-defined]
+        raise PermissionDenied
+    return render(
+        request,
+        "pupils/summary.html",
+        {"rows": reports.register_summary(request.user), "threshold": reports.SUPPRESS_BELOW},
+    )

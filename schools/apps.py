@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SchoolsConfig(AppConfig):
+    name = "schools"
+    verbose_name = "Trusts and schools"
+
+    def ready(self) -> None:
+        from schools import policy  # noqa: F401  (registers the rules)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from schools.models import Federation, Phase, Role, School, SchoolYear
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class SchoolForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    urn = forms.RegexField(regex=r"^\d{6}$", label="URN", error_messages={"invalid": "A URN is six digits."})
+    la_code = forms.RegexField(
+        regex=r"^\d{3}$", label="LA number", error_messages={"invalid": "An LA number is three digits."}
+    )
+    establishment_number = forms.RegexField(
+        regex=r"^\d{4}$",
+        label="DfE establishment number",
+        error_messages={"invalid": "An establishment number is four digits."},
+    )
+    phase = forms.ChoiceField(choices=Phase.choices)
+    federation = forms.ModelChoiceField(queryset=Federation.objects.none(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["federation"].queryset = Federation.objects.all()  # type: ignore[attr-defined]
+
+
+class SchoolYearForm(forms.Form):
+    name = forms.RegexField(
+        regex=r"^\d{4}-\d{2}$", help_text="For example 2026-27", error_messages={"invalid": "Write it as 2026-27."}
+    )
+    starts_on = forms.DateField(widget=DateInput)
+    ends_on = forms.DateField(widget=DateInput)
+
+
+class TermForm(forms.Form):
+    school_year = forms.ModelChoiceField(queryset=SchoolYear.objects.none())
+    name = forms.CharField(max_length=60, help_text="For example Autumn 1")
+    starts_on = forms.DateField(widget=DateInput)
+    ends_on = forms.DateField(widget=DateInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"].queryset = SchoolYear.objects.all()  # type: ignore[attr-defined]
+
+
+class InsetDayForm(forms.Form):
+    date = forms.DateField(widget=DateInput)
+    reason = forms.CharField(max_length=200, required=False, initial="INSET")
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    school = forms.ModelChoiceField(
+        queryset=School.objects.none(), required=False, help_text="Leave empty for a trust-wide role"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.all()  # type: ignore[attr-defined]
+
+
+class InviteForm(MembershipForm):
+    full_name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+
+    field_order = ["full_name", "email", "role", "school"]

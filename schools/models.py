@@ -1,0 +1,304 @@
+"""Trusts, federations, schools, staff, memberships and roles, classes, school years and term dates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pghistory
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from send.models import PublicIdModel, TenantModel
+
+
+class Trust(models.Model):
+    """A multi-academy trust, federation owner, or a standalone school's own trust of one."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=40, unique=True, help_text="Short name used in the API and commands")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("Users need an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+@pghistory.track(exclude=["password", "last_login"])
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in, by email. Global: one person may work for two trusts."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May open the Django admin (superusers only)")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    """Roles from most to least access (ARCHITECTURE.md). Values are stable: demo users are named by them."""
+
+    TRUST_SEND_LEAD = "lead", "Trust SEND lead"
+    SENCO = "senco", "SENCO"
+    ASSISTANT_SENCO = "assistant", "Assistant SENCO"
+    DESIGNATED_TEACHER = "dt", "Designated teacher"
+    CLASS_TEACHER = "teacher", "Class teacher"
+    TEACHING_ASSISTANT = "ta", "Teaching assistant"
+    HEADTEACHER = "head", "Headteacher"
+    GOVERNOR = "governor", "Governor"
+    TRUST_ADMIN = "admin", "Trust administrator"
+
+
+TRUST_WIDE_ROLES = frozenset({Role.TRUST_SEND_LEAD, Role.TRUST_ADMIN})
+
+
+@pghistory.track()
+class Federation(TenantModel, PublicIdModel):
+    """Schools of one trust that share leadership, typically one SENCO."""
+
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["trust", "name"], name="federation_name_per_trust")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.TextChoices):
+    NURSERY = "nursery", "Nursery"
+    INFANT = "infant", "Infant"
+    JUNIOR = "junior", "Junior"
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+    ALL_THROUGH = "all_through", "All-through"
+    SPECIAL = "special", "Special"
+    ALTERNATIVE = "alternative", "Alternative provision"
+
+
+@pghistory.track()
+class School(TenantModel, PublicIdModel):
+    name = models.CharField(max_length=200)
+    urn = models.CharField(
+        "URN",
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", "A URN is six digits.")],
+        help_text="The school's unique reference number: six digits.",
+    )
+    la_code = models.CharField(
+        "LA number",
+        max_length=3,
+        validators=[RegexValidator(r"^\d{3}$", "An LA number is three digits.")],
+    )
+    establishment_number = models.CharField(
+        "DfE establishment number",
+        max_length=4,
+        validators=[RegexValidator(r"^\d{4}$", "An establishment number is four digits.")],
+    )
+    phase = models.CharField(max_length=20, choices=Phase.choices)
+    federation = models.ForeignKey(
+        Federation, null=True, blank=True, on_delete=models.SET_NULL, related_name="schools"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["trust", "urn"], name="school_urn_per_trust")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def laestab(self) -> str:
+        return f"{self.la_code}{self.establishment_number}"
+
+
+@pghistory.track()
+class Membership(TenantModel, PublicIdModel):
+    """A user's role at one school, or across the whole trust when `school` is empty."""
+
+    rls_own_rows_column = "user_id"  # a user may list their own memberships to choose a trust
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__full_name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "user", "school", "role"],
+                name="membership_unique_at_school",
+                condition=Q(school__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["trust", "user", "role"],
+                name="membership_unique_trust_wide",
+                condition=Q(school__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(school__isnull=True, role__in=[r.value for r in TRUST_WIDE_ROLES])
+                | Q(school__isnull=False),
+                name="membership_trust_wide_roles",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.school.name if self.school_id else "whole trust"
+        return f"{self.user} – {self.get_role_display()} ({where})"
+
+
+@pghistory.track()
+class SchoolYear(TenantModel):
+    """An academic year of the trust, e.g. 2025–26."""
+
+    name = models.CharField(max_length=20, help_text="For example 2025-26")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "name"], name="school_year_name_per_trust"),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="school_year_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class Term(TenantModel, PublicIdModel):
+    """A term (or half term) of one school; school days are the weekdays inside terms less INSET days."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="terms")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="terms")
+    name = models.CharField(max_length=60, help_text="For example Autumn 1")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["school", "starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="term_order"),
+            models.UniqueConstraint(fields=["trust", "school", "starts_on"], name="term_start_per_school"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.school_year}"
+
+
+@pghistory.track()
+class InsetDay(TenantModel, PublicIdModel):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="inset_days")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True, default="INSET")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["trust", "school", "date"], name="inset_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"
+
+
+class YearGroup(models.TextChoices):
+    NURSERY = "N", "Nursery"
+    RECEPTION = "R", "Reception"
+    Y1 = "1", "Year 1"
+    Y2 = "2", "Year 2"
+    Y3 = "3", "Year 3"
+    Y4 = "4", "Year 4"
+    Y5 = "5", "Year 5"
+    Y6 = "6", "Year 6"
+    Y7 = "7", "Year 7"
+    Y8 = "8", "Year 8"
+    Y9 = "9", "Year 9"
+    Y10 = "10", "Year 10"
+    Y11 = "11", "Year 11"
+    Y12 = "12", "Year 12"
+    Y13 = "13", "Year 13"
+
+
+@pghistory.track()
+class SchoolClass(TenantModel, PublicIdModel):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="classes")
+    name = models.CharField(max_length=60)
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    mis_id = models.CharField("MIS id", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["school", "year_group", "name"]
+        verbose_name_plural = "classes"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "school", "school_year", "name"], name="class_name_per_school_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassStaffRole(models.TextChoices):
+    TEACHER = "teacher", "Teacher"
+    SUPPORT = "ta", "Teaching assistant"
+
+
+@pghistory.track()
+class ClassStaff(TenantModel):
+    """Who teaches or supports a class: the policy gives teachers and TAs their pupils through it."""
+
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="class_assignments")
+    role = models.CharField(max_length=10, choices=ClassStaffRole.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "school_class", "user", "role"], name="class_staff_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()} {self.school_class}"

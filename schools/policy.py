@@ -1,0 +1,145 @@
+"""Policy rules for trusts, schools, staff and term dates (registered with send.policy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from schools.models import (
+    ClassStaff,
+    InsetDay,
+    Membership,
+    Role,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Term,
+    Trust,
+)
+from schools.selectors import roles_of
+from send import policy
+from send.tenancy import current_trust_id
+
+# Roles that read the SEND register and reports of a whole school.
+SCHOOL_READERS = (Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER)
+REPORT_READERS = (Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER, Role.GOVERNOR)
+
+
+@policy.register(Trust)
+class TrustRule(policy.Rule):
+    """Trust-level actions: `manage` (schools, term dates, staff and roles), `view_reports` (aggregates)."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        trust_id = current_trust_id()
+        if trust_id is None:
+            return queryset.none()
+        return queryset.filter(pk=trust_id) if self.can_in_current(user, action) else queryset.none()
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        return obj.pk == current_trust_id() and self.can_in_current(user, action)
+
+    def can_in_current(self, user: Any, action: str) -> bool:
+        roles = roles_of(user)
+        if action == "manage":
+            return roles.has_trust_wide(Role.TRUST_ADMIN)
+        if action == "view_reports":
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or bool(roles.schools_with(*REPORT_READERS))
+        if action == "view":
+            return not roles.is_empty
+        return False
+
+
+@policy.register(School)
+class SchoolRule(policy.Rule):
+    """Anyone with a role at a school sees it; trust-wide roles see every school; only admins change them."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if action == "view":
+            if roles.has_trust_wide(Role.TRUST_ADMIN, Role.TRUST_SEND_LEAD):
+                return queryset
+            return queryset.filter(pk__in=roles.schools_with(*roles.at_schools))
+        if action == "view_reports":
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+                return queryset
+            return queryset.filter(pk__in=roles.schools_with(*REPORT_READERS))
+        if action in {"change", "delete"} and roles.has_trust_wide(Role.TRUST_ADMIN):
+            return queryset
+        return queryset.none()
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id():
+            return False
+        roles = roles_of(user)
+        if action == "view":
+            return roles.has_trust_wide(Role.TRUST_ADMIN, Role.TRUST_SEND_LEAD) or obj.pk in roles.schools_with(
+                *roles.at_schools
+            )
+        if action == "view_reports":
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.pk, *REPORT_READERS)
+        if action in {"change", "delete"}:
+            return roles.has_trust_wide(Role.TRUST_ADMIN)
+        return False
+
+
+class AdminManagedRule(policy.Rule):
+    """Trust configuration (staff roles, years, terms, INSET days): trust administrators only."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        if roles_of(user).has_trust_wide(Role.TRUST_ADMIN):
+            return queryset
+        return queryset.none()
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        return obj.trust_id == current_trust_id() and roles_of(user).has_trust_wide(Role.TRUST_ADMIN)
+
+
+@policy.register(Membership)
+class MembershipRule(AdminManagedRule):
+    pass
+
+
+@policy.register(SchoolYear)
+class SchoolYearRule(AdminManagedRule):
+    pass
+
+
+@policy.register(InsetDay)
+class InsetDayRule(AdminManagedRule):
+    pass
+
+
+@policy.register(Term)
+class TermRule(AdminManagedRule):
+    """Admins manage term dates; anyone at the school may read them (deadlines are shown against them)."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        if action == "view":
+            return queryset.filter(school__in=policy.visible(user, School, "view"))
+        return super().visible(user, queryset, action)
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if action == "view":
+            return policy.can(user, "view", obj.school)
+        return super().can(user, action, obj)
+
+
+@policy.register(SchoolClass)
+class SchoolClassRule(policy.Rule):
+    """Whole-school roles see every class of their schools; teachers and TAs see the classes they work in."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if action == "view":
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD, Role.TRUST_ADMIN):
+                return queryset
+            whole = roles.schools_with(*SCHOOL_READERS, Role.DESIGNATED_TEACHER)
+            own = ClassStaff.objects.filter(user_id=user.pk).values("school_class_id")
+            staff_schools = roles.schools_with(Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT)
+            return queryset.filter(Q(school_id__in=whole) | Q(pk__in=own, school_id__in=staff_schools))
+        if action in {"change", "delete"}:
+            if roles.has_trust_wide(Role.TRUST_ADMIN, Role.TRUST_SEND_LEAD):
+                return queryset
+            return queryset.filter(school_id__in=roles.schools_with(Role.SENCO))
+        return queryset.none()

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from schools import views
+
+app_name = "schools"
+
+urlpatterns = [
+    path("", views.admin_home, name="admin_home"),
+    path("schools/new/", views.school_create, name="school_create"),
+    path("schools/<uuid:school_uuid>/", views.school_edit, name="school_edit"),
+    path("schools/<uuid:school_uuid>/terms/", views.school_terms, name="school_terms"),
+    path("terms/<uuid:term_uuid>/", views.term_edit, name="term_edit"),
+    path("terms/<uuid:term_uuid>/delete/", views.term_delete, name="term_delete"),
+    path("years/new/", views.year_create, name="year_create"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/invite/", views.staff_invite, name="staff_invite"),
+    path("staff/roles/<uuid:membership_uuid>/", views.membership_edit, name="membership_edit"),
+    path("staff/roles/<uuid:membership_uuid>/delete/", views.membership_delete, name="membership_delete"),
+]

@@ -1,0 +1,194 @@
+"""The trust admin area: schools, school years, term dates, INSET days, staff and their roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from schools import selectors, services
+from schools.forms import InsetDayForm, InviteForm, MembershipForm, SchoolForm, SchoolYearForm, TermForm
+from schools.models import InsetDay, Membership, School, SchoolYear, Term, Trust
+from send import policy
+from send.forms import add_service_errors
+from send.shortcuts import get_visible_or_404, require, tenant_required
+
+
+def _trust(request: HttpRequest) -> Trust:
+    trust: Trust = request.tenant.trust  # type: ignore[attr-defined]
+    require(request, "manage", trust)
+    return trust
+
+
+@tenant_required
+def admin_home(request: HttpRequest) -> HttpResponse:
+    trust = _trust(request)
+    schools = policy.visible(request.user, School.objects.select_related("federation"), "change").order_by("name")
+    years = SchoolYear.objects.order_by("-starts_on")
+    return render(request, "schools/admin_home.html", {"trust": trust, "schools": schools, "years": years})
+
+
+def _school_form_view(request: HttpRequest, school: School | None) -> HttpResponse:
+    initial: dict[str, Any] = {}
+    if school is not None:
+        initial = {
+            "name": school.name, "urn": school.urn, "la_code": school.la_code,
+            "establishment_number": school.establishment_number, "phase": school.phase,
+            "federation": school.federation,
+        }
+    form = SchoolForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_school(school=school, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{saved.name} saved.")
+            return redirect("schools:admin_home")
+    return render(request, "schools/school_form.html", {"form": form, "school": school})
+
+
+@tenant_required
+def school_create(request: HttpRequest) -> HttpResponse:
+    _trust(request)
+    return _school_form_view(request, None)
+
+
+@tenant_required
+def school_edit(request: HttpRequest, school_uuid: str) -> HttpResponse:
+    school = get_visible_or_404(request, School.objects.all(), "change", uuid=school_uuid)
+    return _school_form_view(request, school)
+
+
+@tenant_required
+def year_create(request: HttpRequest) -> HttpResponse:
+    _trust(request)
+    form = SchoolYearForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            year = services.create_school_year(**form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"School year {year.name} added.")
+            return redirect("schools:admin_home")
+    return render(request, "schools/year_form.html", {"form": form})
+
+
+@tenant_required
+def school_terms(request: HttpRequest, school_uuid: str) -> HttpResponse:
+    school = get_visible_or_404(request, School.objects.all(), "change", uuid=school_uuid)
+    term_form = TermForm(request.POST if request.POST.get("form") == "term" else None, prefix="term")
+    inset_form = InsetDayForm(request.POST if request.POST.get("form") == "inset" else None, prefix="inset")
+    if request.method == "POST":
+        if request.POST.get("form") == "term" and term_form.is_valid():
+            try:
+                term = services.save_term(school=school, **term_form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(term_form, error)
+            else:
+                messages.success(request, f"{term.name} added.")
+                return redirect("schools:school_terms", school_uuid=school.uuid)
+        elif request.POST.get("form") == "inset" and inset_form.is_valid():
+            try:
+                day = services.add_inset_day(school=school, **inset_form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(inset_form, error)
+            else:
+                messages.success(request, f"INSET day on {day.date:%-d %B %Y} added.")
+                return redirect("schools:school_terms", school_uuid=school.uuid)
+    terms = Term.objects.filter(school=school).select_related("school_year").order_by("starts_on")
+    inset_days = InsetDay.objects.filter(school=school).order_by("date")
+    return render(
+        request,
+        "schools/school_terms.html",
+        {"school": school, "terms": terms, "inset_days": inset_days, "term_form": term_form,
+         "inset_form": inset_form},
+    )
+
+
+@tenant_required
+def term_edit(request: HttpRequest, term_uuid: str) -> HttpResponse:
+    term = get_visible_or_404(request, Term.objects.select_related("school", "school_year"), "change", uuid=term_uuid)
+    initial = {"school_year": term.school_year, "name": term.name, "starts_on": term.starts_on, "ends_on": term.ends_on}
+    form = TermForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_term(school=term.school, term=term, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{term.name} saved.")
+            return redirect("schools:school_terms", school_uuid=term.school.uuid)
+    return render(request, "schools/term_form.html", {"form": form, "term": term})
+
+
+@require_POST
+@tenant_required
+def term_delete(request: HttpRequest, term_uuid: str) -> HttpResponse:
+    term = get_visible_or_404(request, Term.objects.select_related("school"), "delete", uuid=term_uuid)
+    school_uuid = term.school.uuid
+    services.delete_term(term)
+    messages.success(request, f"{term.name} removed.")
+    return redirect("schools:school_terms", school_uuid=school_uuid)
+
+
+@tenant_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    _trust(request)
+    memberships = selectors.staff_memberships(request.user)
+    return render(request, "schools/staff_list.html", {"memberships": memberships})
+
+
+@tenant_required
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    _trust(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invite_staff(
+                **form.cleaned_data, invited_by=request.user, base_url=request.build_absolute_uri("/")[:-1]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{membership.user.email} now has the role {membership.get_role_display()}.")
+            return redirect("schools:staff_list")
+    return render(request, "schools/staff_invite.html", {"form": form})
+
+
+@tenant_required
+def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+    membership = get_visible_or_404(
+        request, Membership.objects.select_related("user", "school"), "change", uuid=membership_uuid
+    )
+    form = MembershipForm(request.POST or None, initial={"role": membership.role, "school": membership.school})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_membership(membership, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Role of {membership.user.email} changed.")
+            return redirect("schools:staff_list")
+    return render(request, "schools/membership_form.html", {"form": form, "membership": membership})
+
+
+@require_POST
+@tenant_required
+def membership_delete(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+    membership = get_visible_or_404(
+        request, Membership.objects.select_related("user"), "delete", uuid=membership_uuid
+    )
+    if membership.user_id == request.user.pk and membership.role == "admin":
+        messages.error(request, "You cannot remove your own administrator role.")
+        return redirect("schools:staff_list")
+    services.remove_membership(membership)
+    messages.success(request, f"Role removed from {membership.user.email}.")
+    return redirect("schools:staff_list")
+
+

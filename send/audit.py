@@ -1,0 +1,27 @@
+"""Access logging: opening a pupil's SEND record is recorded, append-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from send.models import AccessEvent
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_access(request: HttpRequest, obj: Any, action: str = "view") -> AccessEvent:
+    user = getattr(request, "user", None)
+    return AccessEvent.objects.create(
+        trust_id=obj.trust_id,
+        user=user if user is not None and user.is_authenticated else None,
+        api_client=getattr(request, "api_client_name", "") or "",
+        object_type=obj._meta.label_lower,
+        object_id=str(getattr(obj, "uuid", obj.pk)),
+        action=action,
+        path=request.path[:500],
+        ip_address=client_ip(request),
+    )

@@ -1,0 +1,66 @@
+"""Cross-cutting models: the base of every tenant-owned model, and the access log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django_scopes import ScopedManager
+
+from send.tenancy import require_trust_id
+
+
+class TenantModel(models.Model):
+    """A row owned by one trust.
+
+    `trust` is filled from the tenant context (or the parent object) by services, never from user input.
+    The default manager raises outside a tenant scope; row-level security (send.dbsecurity) is the last
+    line behind it.
+    """
+
+    trust = models.ForeignKey("schools.Trust", on_delete=models.CASCADE, editable=False, db_index=True)
+
+    objects = ScopedManager(trust="trust")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.trust_id is None:
+            self.trust_id = require_trust_id()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class PublicIdModel(models.Model):
+    """Rows that appear in URLs are addressed by a random UUID, never a guessable sequence."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AccessEvent(models.Model):
+    """Someone opened a record (a pupil's SEND record). Append-only for the app's role."""
+
+    audit_append_only = True
+
+    trust_id = models.BigIntegerField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_client = models.CharField(max_length=200, blank=True)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    action = models.CharField(max_length=40, default="view")
+    path = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["trust_id", "object_type", "object_id"])]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.object_type}:{self.object_id} at {self.created_at}"

@@ -1,0 +1,33 @@
+"""The composition root."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from send import views
+from send.admin_site import restrict_admin_to_superusers
+
+restrict_admin_to_superusers(admin.site)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("switch/", views.switch, name="switch"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("trust/", include("schools.urls")),
+    path("pupils/", include("pupils.urls")),
+    path("django-admin/", admin.site.urls),
+]

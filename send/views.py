@@ -1,0 +1,79 @@
+"""Home, the school switcher and the health check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from schools.models import Role, School
+from schools.selectors import roles_of
+from send import health, policy
+from send.middleware import SESSION_SCHOOL, SESSION_TRUST
+from send.shortcuts import tenant_required
+
+PUPIL_ROLES = {
+    Role.TRUST_SEND_LEAD, Role.SENCO, Role.ASSISTANT_SENCO, Role.DESIGNATED_TEACHER,
+    Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.HEADTEACHER,
+}
+
+
+@tenant_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role where it works: pupil roles to the register, admins to the admin area, governors to figures."""
+    roles = roles_of(request.user).all_roles
+    if roles & PUPIL_ROLES:
+        return redirect("pupils:register")
+    if policy.can(request.user, "manage", request.tenant.trust):  # type: ignore[attr-defined]
+        return redirect("schools:admin_home")
+    if policy.can(request.user, "view_reports", request.tenant.trust):  # type: ignore[attr-defined]
+        return redirect("pupils:summary")
+    return render(request, "home.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def switch(request: HttpRequest) -> HttpResponse:
+    """Choose the trust (for people with roles in several) and the school to focus on."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if "trust" in request.POST:
+            wanted = request.POST["trust"]
+            chosen = next((c.trust for c in tenant.choices if str(c.trust.pk) == wanted), None)
+            if chosen is None:
+                messages.error(request, "Choose one of your trusts.")
+                return redirect("switch")
+            request.session.cycle_key()
+            request.session[SESSION_TRUST] = chosen.pk
+            request.session.pop(SESSION_SCHOOL, None)
+            messages.success(request, f"You are now working in {chosen.name}.")
+            return redirect("home")
+        if "school" in request.POST and tenant.trust is not None:
+            wanted = request.POST["school"]
+            if wanted == "all":
+                request.session.pop(SESSION_SCHOOL, None)
+                return redirect(request.POST.get("next") or reverse("home"))
+            school = next(
+                (s for s in policy.visible(request.user, School.objects.all(), "view") if str(s.uuid) == wanted), None
+            )
+            if school is None:
+                messages.error(request, "Choose one of your schools.")
+                return redirect("switch")
+            request.session[SESSION_SCHOOL] = school.pk
+            messages.success(request, f"Showing {school.name}.")
+            return redirect("home")
+        return redirect("switch")
+    schools = (
+        list(policy.visible(request.user, School.objects.order_by("name"), "view")) if tenant.trust is not None else []
+    )
+    return render(request, "switch.html", {"choices": tenant.choices, "schools": schools})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = health.check_all()
+    return JsonResponse(report.as_dict(), status=200 if report.ok else 503)

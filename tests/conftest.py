@@ -1,0 +1,58 @@
+"""The suite creates its database as the owner role, then runs every test query as the app role.
+
+So row-level security, the grants and the audit's append-only rule are exercised by every test, not only
+by the few that test them directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import dj_database_url
+import pytest
+from django.db import connections
+from django.test import Client
+
+from tests.factories import World, build_world
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    app_url = os.environ.get("TEST_APP_DATABASE_URL")
+    connection = connections["default"]
+    owner = {key: connection.settings_dict[key] for key in ("USER", "PASSWORD")}
+    if app_url:
+        app = dj_database_url.parse(app_url)
+        with django_db_blocker.unblock():
+            connection.close()
+            connection.settings_dict["USER"] = app["USER"]
+            connection.settings_dict["PASSWORD"] = app["PASSWORD"]
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+        connection.settings_dict.update(owner)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Hashing cost is not under test here; Argon2/PBKDF2 would make each user take a tenth of a second."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    """Two trusts, each with schools, classes, pupils and one user per role."""
+    return build_world()
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def login() -> Any:
+    return client_for

@@ -1,0 +1,135 @@
+"""Test data built the way the app builds it: inside the tenant context, through the ORM."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import factory
+
+from pupils.models import NeedType, Pupil, PupilNeed, SenStatus
+from pupils.upn import make_upn
+from schools.models import (
+    ClassStaff,
+    Federation,
+    InsetDay,
+    Membership,
+    Role,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Term,
+    Trust,
+    User,
+)
+from send.tenancy import tenant_context
+
+PASSWORD = "correct-horse-battery-staple"
+_serial = itertools.count(1)
+
+
+class TrustFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Trust
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Trust {n}")
+    slug = factory.Sequence(lambda n: f"trust-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+        if create:
+            obj.save()
+
+
+@dataclass
+class TrustWorld:
+    """One trust's fixtures: schools, a class, pupils and a user per role (`users[role]`)."""
+
+    trust: Trust
+    schools: list[School]
+    school_class: SchoolClass
+    other_class: SchoolClass
+    year: SchoolYear
+    term: Term
+    inset_day: InsetDay
+    pupils: list[Pupil]
+    looked_after: Pupil
+    users: dict[str, User] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+
+    @property
+    def school(self) -> School:
+        return self.schools[0]
+
+
+@dataclass
+class World:
+    a: TrustWorld
+    b: TrustWorld
+
+
+def make_trust_world(slug: str, name: str) -> TrustWorld:
+    trust = TrustFactory(slug=slug, name=name)
+    with tenant_context(trust.pk):
+        federation = Federation.objects.create(name=f"{name} Federation")
+        n = next(_serial)
+        schools = [
+            School.objects.create(
+                name=f"{name} Primary", urn=f"{100000 + n * 10 + i}", la_code="926",
+                establishment_number=f"{2000 + n * 10 + i}", phase="primary", federation=federation,
+            )
+            for i in range(2)
+        ]
+        year = SchoolYear.objects.create(name="2026-27", starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2027, 8, 31))
+        term = Term.objects.create(
+            school=schools[0], school_year=year, name="Autumn 1",
+            starts_on=dt.date(2026, 9, 2), ends_on=dt.date(2026, 10, 23),
+        )
+        inset_day = InsetDay.objects.create(school=schools[0], date=dt.date(2026, 9, 2), reason="INSET")
+        school_class = SchoolClass.objects.create(school=schools[0], school_year=year, name="Rowan", year_group="4")
+        other_class = SchoolClass.objects.create(school=schools[0], school_year=year, name="Oak", year_group="5")
+        need = NeedType.objects.get(code="SLCN")
+        pupils = []
+        for i, (klass, status) in enumerate(
+            [(school_class, SenStatus.SEN_SUPPORT), (school_class, SenStatus.NO_SEN), (other_class, SenStatus.EHC_PLAN)]
+        ):
+            pupil = Pupil.objects.create(
+                school=schools[0], school_class=klass, legal_first_name=f"Pupil{i}", legal_last_name=f"{name[:5]}",
+                date_of_birth=dt.date(2017, 3, 1), gender="F", year_group=klass.year_group,
+                upn=make_upn("926", schools[0].establishment_number, 17, n * 10 + i), sen_status=status,
+            )
+            if status != SenStatus.NO_SEN:
+                PupilNeed.objects.create(pupil=pupil, need_type=need, rank=1)
+            pupils.append(pupil)
+        looked_after = Pupil.objects.create(
+            school=schools[0], school_class=other_class, legal_first_name="Looked", legal_last_name="After",
+            date_of_birth=dt.date(2016, 5, 1), gender="M", year_group="5",
+            upn=make_upn("926", schools[0].establishment_number, 16, n * 10 + 9), is_looked_after=True,
+        )
+        pupils.append(looked_after)
+        world = TrustWorld(trust, schools, school_class, other_class, year, term, inset_day, pupils, looked_after)
+        for role in Role:
+            user = UserFactory(email=f"{role.value}@{slug}.example")
+            school = None if role in (Role.TRUST_SEND_LEAD, Role.TRUST_ADMIN) else schools[0]
+            world.memberships[role.value] = Membership.objects.create(user=user, role=role, school=school)
+            world.users[role.value] = user
+        ClassStaff.objects.create(school_class=school_class, user=world.users["teacher"], role="teacher")
+        ClassStaff.objects.create(school_class=school_class, user=world.users["ta"], role="ta")
+    return world
+
+
+def build_world() -> World:
+    return World(a=make_trust_world("alpha", "Alpha"), b=make_trust_world("beta", "Beta"))
