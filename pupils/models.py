@@ -59,9 +59,7 @@ class Pupil(TenantModel, PublicIdModel):
     admission_date = models.DateField(null=True, blank=True)
     leaving_date = models.DateField(null=True, blank=True)
     mis_id = models.CharField("MIS id", max_length=100, blank=True)
-    sen_status = models.CharField(
-        "SEN status", max_length=1, choices=SenStatus.choices, default=SenStatus.NO_SEN
-    )
+    sen_status = models.CharField("SEN status", max_length=1, choices=SenStatus.choices, default=SenStatus.NO_SEN)
     sen_status_since = models.DateField(null=True, blank=True)
     on_monitoring_list = models.BooleanField(
         default=False, help_text="Not on the register, but needs are being watched"
@@ -75,9 +73,7 @@ class Pupil(TenantModel, PublicIdModel):
         ordering = ["legal_last_name", "legal_first_name"]
         constraints = [
             models.UniqueConstraint(fields=["trust", "upn"], name="pupil_upn_per_trust"),
-            models.UniqueConstraint(
-                fields=["trust", "mis_id"], name="pupil_mis_id_per_trust", condition=~Q(mis_id="")
-            ),
+            models.UniqueConstraint(fields=["trust", "mis_id"], name="pupil_mis_id_per_trust", condition=~Q(mis_id="")),
         ]
         indexes = [models.Index(fields=["trust", "school", "sen_status"])]
 

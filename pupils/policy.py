@@ -19,9 +19,9 @@ REGISTER_EDITORS = (Role.SENCO,)
 
 def _granted(user: Any, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:
     """Object grants beyond roles (a TA given one pupil), only ever inside the scoped queryset."""
-    return get_objects_for_user(
-        user, perm, klass=queryset, accept_global_perms=False, with_superuser=False
-    ).values("pk")
+    return get_objects_for_user(user, perm, klass=queryset, accept_global_perms=False, with_superuser=False).values(
+        "pk"
+    )
 
 
 @policy.register(Pupil)

@@ -45,7 +45,9 @@ def register_summary(user: Any) -> list[SchoolSummary]:
     for school in schools:
         row = counts.get(school.pk, {"on_roll": 0, "sen_support": 0, "ehc_plan": 0})
         on_register = row["sen_support"] + row["ehc_plan"]
-        percent = f"{100 * on_register / row['on_roll']:.1f}%" if row["on_roll"] and on_register >= SUPPRESS_BELOW else "–"
+        percent = (
+            f"{100 * on_register / row['on_roll']:.1f}%" if row["on_roll"] and on_register >= SUPPRESS_BELOW else "–"
+        )
         rows.append(
             SchoolSummary(
                 school=school,

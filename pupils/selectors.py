@@ -27,8 +27,10 @@ def visible_pupils(user: Any) -> QuerySet[Pupil]:
 
 def register_list(user: Any, filters: RegisterFilters) -> QuerySet[Pupil]:
     """The pupils the user may see, filtered, with what the list shows loaded in a fixed number of queries."""
-    pupils = visible_pupils(user).select_related("school", "school_class").prefetch_related(
-        Prefetch("needs", queryset=PupilNeed.objects.select_related("need_type").order_by("rank"))
+    pupils = (
+        visible_pupils(user)
+        .select_related("school", "school_class")
+        .prefetch_related(Prefetch("needs", queryset=PupilNeed.objects.select_related("need_type").order_by("rank")))
     )
     if filters.school:
         pupils = pupils.filter(school__uuid=filters.school)

@@ -135,9 +135,7 @@ class School(TenantModel, PublicIdModel):
         validators=[RegexValidator(r"^\d{4}$", "An establishment number is four digits.")],
     )
     phase = models.CharField(max_length=20, choices=Phase.choices)
-    federation = models.ForeignKey(
-        Federation, null=True, blank=True, on_delete=models.SET_NULL, related_name="schools"
-    )
+    federation = models.ForeignKey(Federation, null=True, blank=True, on_delete=models.SET_NULL, related_name="schools")
 
     class Meta:
         ordering = ["name"]
@@ -158,9 +156,7 @@ class Membership(TenantModel, PublicIdModel):
     rls_own_rows_column = "user_id"  # a user may list their own memberships to choose a trust
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    school = models.ForeignKey(
-        School, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
-    )
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 

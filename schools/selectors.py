@@ -87,9 +87,7 @@ def trusts_of_user(user: Any) -> list[TrustChoice]:
         roles_by_trust.setdefault(trust_id, set()).add(role)
     trusts = Trust.objects.filter(pk__in=roles_by_trust).order_by("name")
     order = [r.value for r in Role]
-    return [
-        TrustChoice(trust, tuple(sorted(roles_by_trust[trust.pk], key=order.index))) for trust in trusts
-    ]
+    return [TrustChoice(trust, tuple(sorted(roles_by_trust[trust.pk], key=order.index))) for trust in trusts]
 
 
 def schools_for_user(user: Any) -> QuerySet[School]:
@@ -122,4 +120,4 @@ def classes_taught_by(user: Any, roles: Iterable[str] = ("teacher", "ta")) -> Qu
     )
 
 
-__all__ = ["TRUST_WIDE_ROLES", "Roles", "roles_of", "memberships_in_trust", "trusts_of_user"]
+__all__ = ["TRUST_WIDE_ROLES", "Roles", "memberships_in_trust", "roles_of", "trusts_of_user"]

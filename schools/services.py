@@ -58,7 +58,12 @@ def create_school_year(*, name: str, starts_on: dt.date, ends_on: dt.date) -> Sc
 
 @transaction.atomic
 def save_term(
-    *, school: School, school_year: SchoolYear, name: str, starts_on: dt.date, ends_on: dt.date,
+    *,
+    school: School,
+    school_year: SchoolYear,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
     term: Term | None = None,
 ) -> Term:
     _school_in_trust(school)

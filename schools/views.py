@@ -36,8 +36,11 @@ def _school_form_view(request: HttpRequest, school: School | None) -> HttpRespon
     initial: dict[str, Any] = {}
     if school is not None:
         initial = {
-            "name": school.name, "urn": school.urn, "la_code": school.la_code,
-            "establishment_number": school.establishment_number, "phase": school.phase,
+            "name": school.name,
+            "urn": school.urn,
+            "la_code": school.la_code,
+            "establishment_number": school.establishment_number,
+            "phase": school.phase,
             "federation": school.federation,
         }
     form = SchoolForm(request.POST or None, initial=initial)
@@ -106,8 +109,7 @@ def school_terms(request: HttpRequest, school_uuid: str) -> HttpResponse:
     return render(
         request,
         "schools/school_terms.html",
-        {"school": school, "terms": terms, "inset_days": inset_days, "term_form": term_form,
-         "inset_form": inset_form},
+        {"school": school, "terms": terms, "inset_days": inset_days, "term_form": term_form, "inset_form": inset_form},
     )
 
 
@@ -181,14 +183,10 @@ def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 def membership_delete(request: HttpRequest, membership_uuid: str) -> HttpResponse:
-    membership = get_visible_or_404(
-        request, Membership.objects.select_related("user"), "delete", uuid=membership_uuid
-    )
+    membership = get_visible_or_404(request, Membership.objects.select_related("user"), "delete", uuid=membership_uuid)
     if membership.user_id == request.user.pk and membership.role == "admin":
         messages.error(request, "You cannot remove your own administrator role.")
         return redirect("schools:staff_list")
     services.remove_membership(membership)
     messages.success(request, f"Role removed from {membership.user.email}.")
     return redirect("schools:staff_list")
-
-

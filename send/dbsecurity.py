@@ -96,9 +96,9 @@ def secure_database(using: str = "default") -> dict[str, int]:
             ]
             if table in own_rows:
                 statements.append(
-                    sql.SQL(
-                        "CREATE POLICY {p} ON {t} FOR SELECT USING ({c} = " + USER_SETTING + ")"
-                    ).format(p=sql.Identifier(OWN_ROWS_POLICY), t=ident, c=sql.Identifier(own_rows[table]))
+                    sql.SQL("CREATE POLICY {p} ON {t} FOR SELECT USING ({c} = " + USER_SETTING + ")").format(
+                        p=sql.Identifier(OWN_ROWS_POLICY), t=ident, c=sql.Identifier(own_rows[table])
+                    )
                 )
             for statement in statements:
                 cursor.execute(statement.as_string(cursor.connection))

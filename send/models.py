@@ -47,9 +47,7 @@ class AccessEvent(models.Model):
     audit_append_only = True
 
     trust_id = models.BigIntegerField(db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     api_client = models.CharField(max_length=200, blank=True)
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)

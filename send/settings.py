@@ -49,9 +49,7 @@ def _require() -> None:
     if not DATABASE_URL:
         missing.append("DATABASE_URL")
     if missing:
-        raise ImproperlyConfigured(
-            "DEBUG is off, so these must be set in the environment: " + "; ".join(missing)
-        )
+        raise ImproperlyConfigured("DEBUG is off, so these must be set in the environment: " + "; ".join(missing))
 
 
 _require()
@@ -77,7 +75,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +85,10 @@ MIDDLEWARE = [
     "send.middleware.TenantMiddleware",
     "send.middleware.AuditContextMiddleware",
 ]
+
+if not DEBUG:
+    # Static files under gunicorn; in development runserver serves them from the finders.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "send.urls"
 WSGI_APPLICATION = "send.wsgi.application"
@@ -187,9 +188,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

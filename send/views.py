@@ -17,8 +17,13 @@ from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.shortcuts import tenant_required
 
 PUPIL_ROLES = {
-    Role.TRUST_SEND_LEAD, Role.SENCO, Role.ASSISTANT_SENCO, Role.DESIGNATED_TEACHER,
-    Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.HEADTEACHER,
+    Role.TRUST_SEND_LEAD,
+    Role.SENCO,
+    Role.ASSISTANT_SENCO,
+    Role.DESIGNATED_TEACHER,
+    Role.CLASS_TEACHER,
+    Role.TEACHING_ASSISTANT,
+    Role.HEADTEACHER,
 }
 
 

@@ -49,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(obj, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def save_password(obj, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
@@ -88,15 +88,22 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
         n = next(_serial)
         schools = [
             School.objects.create(
-                name=f"{name} Primary", urn=f"{100000 + n * 10 + i}", la_code="926",
-                establishment_number=f"{2000 + n * 10 + i}", phase="primary", federation=federation,
+                name=f"{name} Primary",
+                urn=f"{100000 + n * 10 + i}",
+                la_code="926",
+                establishment_number=f"{2000 + n * 10 + i}",
+                phase="primary",
+                federation=federation,
             )
             for i in range(2)
         ]
         year = SchoolYear.objects.create(name="2026-27", starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2027, 8, 31))
         term = Term.objects.create(
-            school=schools[0], school_year=year, name="Autumn 1",
-            starts_on=dt.date(2026, 9, 2), ends_on=dt.date(2026, 10, 23),
+            school=schools[0],
+            school_year=year,
+            name="Autumn 1",
+            starts_on=dt.date(2026, 9, 2),
+            ends_on=dt.date(2026, 10, 23),
         )
         inset_day = InsetDay.objects.create(school=schools[0], date=dt.date(2026, 9, 2), reason="INSET")
         school_class = SchoolClass.objects.create(school=schools[0], school_year=year, name="Rowan", year_group="4")
@@ -107,17 +114,29 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
             [(school_class, SenStatus.SEN_SUPPORT), (school_class, SenStatus.NO_SEN), (other_class, SenStatus.EHC_PLAN)]
         ):
             pupil = Pupil.objects.create(
-                school=schools[0], school_class=klass, legal_first_name=f"Pupil{i}", legal_last_name=f"{name[:5]}",
-                date_of_birth=dt.date(2017, 3, 1), gender="F", year_group=klass.year_group,
-                upn=make_upn("926", schools[0].establishment_number, 17, n * 10 + i), sen_status=status,
+                school=schools[0],
+                school_class=klass,
+                legal_first_name=f"Pupil{i}",
+                legal_last_name=f"{name[:5]}",
+                date_of_birth=dt.date(2017, 3, 1),
+                gender="F",
+                year_group=klass.year_group,
+                upn=make_upn("926", schools[0].establishment_number, 17, n * 10 + i),
+                sen_status=status,
             )
             if status != SenStatus.NO_SEN:
                 PupilNeed.objects.create(pupil=pupil, need_type=need, rank=1)
             pupils.append(pupil)
         looked_after = Pupil.objects.create(
-            school=schools[0], school_class=other_class, legal_first_name="Looked", legal_last_name="After",
-            date_of_birth=dt.date(2016, 5, 1), gender="M", year_group="5",
-            upn=make_upn("926", schools[0].establishment_number, 16, n * 10 + 9), is_looked_after=True,
+            school=schools[0],
+            school_class=other_class,
+            legal_first_name="Looked",
+            legal_last_name="After",
+            date_of_birth=dt.date(2016, 5, 1),
+            gender="M",
+            year_group="5",
+            upn=make_upn("926", schools[0].establishment_number, 16, n * 10 + 9),
+            is_looked_after=True,
         )
         pupils.append(looked_after)
         world = TrustWorld(trust, schools, school_class, other_class, year, term, inset_day, pupils, looked_after)

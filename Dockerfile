@@ -1,0 +1,25 @@
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY static ./static
+RUN npm run build:css
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml ./
+COPY send ./send
+COPY schools ./schools
+COPY pupils ./pupils
+COPY provision ./provision
+COPY reviews ./reviews
+RUN pip install --no-cache-dir .
+COPY . .
+COPY --from=assets /app/node_modules/govuk-frontend/dist/govuk ./node_modules/govuk-frontend/dist/govuk
+COPY --from=assets /app/node_modules/htmx.org/dist ./node_modules/htmx.org/dist
+COPY --from=assets /app/static/build ./static/build
+RUN DEBUG=1 python manage.py collectstatic --noinput
+RUN useradd --system --uid 1000 app && mkdir -p /app/var && chown -R app /app/var
+USER app
+EXPOSE 8000

@@ -1,0 +1,84 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live server, axe-core on every page.
+
+They run in their own pytest session (`pytest -m browser`, see the Makefile): the live server needs
+committed data, which this session's database (created and dropped by pytest-django) can hold freely.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.management import call_command
+from django.test.testcases import LiveServerThread
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    with django_db_blocker.unblock():
+        call_command("seed_demo", force=True, verbosity=0)
+        server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=None, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        try:
+            yield f"http://127.0.0.1:{server.port}"
+        finally:
+            server.terminate()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def check_accessibility(page: Any) -> None:
+    """Run axe-core on the page; any serious or critical violation fails the test, listed."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [v for v in results["violations"] if v.get("impact") in {"serious", "critical"}]
+    assert not bad, "\n".join(
+        f"{v['impact']}: {v['id']} – {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})" for v in bad
+    )
+
+
+def sign_in(page: Any, live_url: str, email: str) -> None:
+    page.goto(f"{live_url}/accounts/login/")
+    check_accessibility(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()

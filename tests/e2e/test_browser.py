@@ -1,0 +1,73 @@
+"""Sign-in, home, the register, a pupil record, the switcher and trust admin, in Chromium, each checked by axe."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import check_accessibility, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=False)]
+
+
+def test_senco_signs_in_and_opens_a_pupil_record(page, live_url):
+    sign_in(page, live_url, "senco@oakfield.example")
+    assert page.url.endswith("/pupils/")
+    assert page.get_by_role("heading", level=1).inner_text()
+    check_accessibility(page)
+    page.get_by_label("SEN status").select_option("K")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.locator("table tbody tr a").first.click()
+    page.wait_for_load_state()
+    assert "/pupils/" in page.url and page.url != f"{live_url}/pupils/"
+    check_accessibility(page)
+
+
+def test_the_switcher_and_summary_pages(page, live_url):
+    sign_in(page, live_url, "senco@oakfield.example")
+    page.goto(f"{live_url}/switch/")
+    check_accessibility(page)
+    page.goto(f"{live_url}/pupils/summary/")
+    check_accessibility(page)
+
+
+def test_trust_admin_pages_and_a_form_with_errors(page, live_url):
+    sign_in(page, live_url, "admin@oakfield.example")
+    assert page.url.endswith("/trust/")
+    check_accessibility(page)
+    for link in ["Staff and roles", "Add a school year"]:
+        page.goto(f"{live_url}/trust/")
+        page.get_by_role("link", name=link).first.click()
+        page.wait_for_load_state()
+        check_accessibility(page)
+    page.goto(f"{live_url}/trust/staff/invite/")
+    page.get_by_role("button", name="Invite").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.goto(f"{live_url}/trust/")
+    page.get_by_role("link", name="Term dates").first.click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+
+
+def test_a_governor_sees_figures_not_names(page, live_url):
+    sign_in(page, live_url, "governor@oakfield.example")
+    assert page.url.endswith("/pupils/summary/")
+    check_accessibility(page)
+
+
+def test_the_pages_work_without_javascript(browser, live_url):
+    from django.conf import settings
+
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_url}/accounts/login/")
+    page.get_by_label("Email").fill("teacher@oakfield.example")
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/pupils/")
+    assert page.locator("table tbody tr").count() > 0
+    context.close()

@@ -1,0 +1,118 @@
+"""Every URL of the project, with the other trust's objects, for every role and method: never a leak.
+
+The matrix walks the URL resolver, so a new URL joins it automatically; a URL whose arguments it cannot
+fill fails `test_the_matrix_can_fill_every_url` until FILLERS is taught about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import client_for
+from tests.factories import TrustWorld
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["lead", "senco", "assistant", "dt", "teacher", "ta", "head", "governor", "admin"]
+
+# How to fill each URL argument with an object of the *other* trust.
+FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
+    "school_uuid": lambda w: w.school.uuid,
+    "term_uuid": lambda w: w.term.uuid,
+    "membership_uuid": lambda w: w.memberships["teacher"].uuid,
+    "pupil_uuid": lambda w: w.pupils[0].uuid,
+}
+
+# URLs that name no tenant object, and why they are outside the matrix's object checks.
+NOT_TENANT_OBJECTS = {
+    "password_reset_confirm": "a signed token for a user, not a tenant object (tested in test_auth_pages)",
+}
+EXCLUDED_NAMESPACES = {"admin": "the Django admin: superusers only (tested in test_pages)"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    arguments: tuple[str, ...]
+
+
+def walk(patterns: list[Any], namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or ""
+            if inner in EXCLUDED_NAMESPACES:
+                continue
+            yield from walk(entry.url_patterns, f"{namespace}{inner}:" if inner else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield Route(f"{namespace}{entry.name}", tuple(entry.pattern.converters) or tuple(_regex_args(entry)))
+
+
+def _regex_args(entry: URLPattern) -> list[str]:
+    return list(entry.pattern.regex.groupindex)
+
+
+ROUTES = sorted(set(walk(get_resolver().url_patterns)), key=lambda r: r.name)
+OBJECT_ROUTES = [r for r in ROUTES if r.arguments and r.name not in NOT_TENANT_OBJECTS]
+PLAIN_ROUTES = [r for r in ROUTES if not r.arguments]
+
+
+def markers_of(world: TrustWorld) -> list[str]:
+    """Strings that would betray the other trust's data on a page."""
+    return [
+        world.trust.name,
+        world.school.name,
+        world.schools[1].name,
+        *(p.legal_first_name + " " + p.legal_last_name for p in world.pupils),
+        world.users["teacher"].email,
+    ]
+
+
+def test_the_matrix_can_fill_every_url():
+    unknown = {arg for route in OBJECT_ROUTES for arg in route.arguments if arg not in FILLERS}
+    assert not unknown, f"Teach the cross-tenant matrix how to fill: {sorted(unknown)}"
+    assert OBJECT_ROUTES, "the resolver walk found no URL with an object"
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
+def test_other_trusts_objects_are_404_for_every_role_and_method(world, route):
+    url = reverse(route.name, kwargs={arg: FILLERS[arg](world.b) for arg in route.arguments})
+    leaks = markers_of(world.b)
+    for role in ROLES:
+        client = client_for(world.a.users[role])
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 404, f"{role} {method.upper()} {url}: {response.status_code}"
+            body = response.content.decode()
+            assert not [m for m in leaks if m in body], f"{role} {method.upper()} {url} shows the other trust"
+
+
+@pytest.mark.parametrize("route", PLAIN_ROUTES, ids=lambda r: r.name)
+def test_plain_urls_never_show_the_other_trust(world, route):
+    url = reverse(route.name)
+    leaks = markers_of(world.b)
+    for role in ROLES:
+        client = client_for(world.a.users[role])
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in {200, 302, 403, 404, 405, 503}, f"{role} {method} {url}"
+            body = response.content.decode()
+            assert not [m for m in leaks if m in body], f"{role} {method.upper()} {url} shows the other trust"
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
+def test_a_consultant_with_roles_in_both_trusts_sees_only_the_active_one(world, route):
+    from schools.models import Membership
+    from send.tenancy import tenant_context
+
+    consultant = world.a.users["senco"]
+    with tenant_context(world.b.trust.pk):
+        Membership.objects.create(user=consultant, role="admin", school=None)
+    client = client_for(consultant)
+    client.post(reverse("switch"), {"trust": world.a.trust.pk})
+    url = reverse(route.name, kwargs={arg: FILLERS[arg](world.b) for arg in route.arguments})
+    assert client.get(url).status_code == 404
