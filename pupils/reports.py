@@ -30,7 +30,7 @@ class SchoolSummary:
 
 def register_summary(user: Any) -> list[SchoolSummary]:
     """One row per school the user may report on, in one aggregate query."""
-    schools = list(policy.visible(user, School.objects.order_by("name"), "view_reports"))
+    schools: list[School] = list(policy.visible(user, School.objects.order_by("name"), "view_reports"))
     counts = {
         row["school_id"]: row
         for row in Pupil.objects.filter(school__in=[s.pk for s in schools], leaving_date__isnull=True)

@@ -24,7 +24,7 @@ def register(request: HttpRequest) -> HttpResponse:
         need=request.GET.get("need", ""),
         search=request.GET.get("q", ""),
     )
-    schools = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
+    schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
     if filters.school and filters.school not in {str(s.uuid) for s in schools}:
         filters = selectors.RegisterFilters(**{**filters.__dict__, "school": ""})
     pupils = selectors.register_list(request.user, filters)

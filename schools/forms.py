@@ -23,7 +23,9 @@ class SchoolForm(forms.Form):
         error_messages={"invalid": "An establishment number is four digits."},
     )
     phase = forms.ChoiceField(choices=Phase.choices)
-    federation = forms.ModelChoiceField(queryset=Federation.objects.none(), required=False)
+    federation: forms.ModelChoiceField[Federation] = forms.ModelChoiceField(
+        queryset=Federation.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -39,7 +41,7 @@ class SchoolYearForm(forms.Form):
 
 
 class TermForm(forms.Form):
-    school_year = forms.ModelChoiceField(queryset=SchoolYear.objects.none())
+    school_year: forms.ModelChoiceField[SchoolYear] = forms.ModelChoiceField(queryset=SchoolYear.objects.none())
     name = forms.CharField(max_length=60, help_text="For example Autumn 1")
     starts_on = forms.DateField(widget=DateInput)
     ends_on = forms.DateField(widget=DateInput)
@@ -56,7 +58,7 @@ class InsetDayForm(forms.Form):
 
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-    school = forms.ModelChoiceField(
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
         queryset=School.objects.none(), required=False, help_text="Leave empty for a trust-wide role"
     )
 

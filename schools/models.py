@@ -181,7 +181,7 @@ class Membership(TenantModel, PublicIdModel):
         ]
 
     def __str__(self) -> str:
-        where = self.school.name if self.school_id else "whole trust"
+        where = self.school.name if self.school is not None else "whole trust"
         return f"{self.user} – {self.get_role_display()} ({where})"
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -27,7 +28,9 @@ def _trust(request: HttpRequest) -> Trust:
 @tenant_required
 def admin_home(request: HttpRequest) -> HttpResponse:
     trust = _trust(request)
-    schools = policy.visible(request.user, School.objects.select_related("federation"), "change").order_by("name")
+    schools: QuerySet[School] = policy.visible(
+        request.user, School.objects.select_related("federation"), "change"
+    ).order_by("name")
     years = SchoolYear.objects.order_by("-starts_on")
     return render(request, "schools/admin_home.html", {"trust": trust, "schools": schools, "years": years})
 
@@ -153,7 +156,9 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.invite_staff(
-                **form.cleaned_data, invited_by=request.user, base_url=request.build_absolute_uri("/")[:-1]
+                **form.cleaned_data,
+                invited_by=request.user,  # type: ignore[arg-type]
+                base_url=request.build_absolute_uri("/")[:-1],
             )
         except ValidationError as error:
             add_service_errors(form, error)

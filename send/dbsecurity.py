@@ -67,13 +67,13 @@ def secure_database(using: str = "default") -> dict[str, int]:
             return {"tables": 0}
         role = sql.Identifier(app_role)
         if app_role_exists:
-            for statement in (
+            for template in (
                 "GRANT USAGE ON SCHEMA public TO {role}",
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
                 "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
                 "REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {role}",
             ):
-                cursor.execute(sql.SQL(statement).format(role=role).as_string(cursor.connection))
+                cursor.execute(sql.SQL(template).format(role=role).as_string(cursor.connection))
             for table in audit_tables():
                 cursor.execute(
                     sql.SQL("REVOKE UPDATE, DELETE ON {table} FROM {role}")

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pghistory
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from send.tenancy import TenantState, tenant_context, user_context
 
@@ -75,7 +75,7 @@ class TenantMiddleware:
                 return self.get_response(request)
         with tenant_context(tenant.trust_id, user_id) as state:
             response = self.get_response(request)
-            if response.streaming:
+            if isinstance(response, StreamingHttpResponse):
                 response.streaming_content = _in_tenant(response.streaming_content, state)
             return response
 

@@ -8,11 +8,12 @@ a trust-scoped queryset, with global permissions and superuser bypass turned off
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
+QS = TypeVar("QS", bound=QuerySet[Any])
 
 
 class Rule:
@@ -59,7 +60,11 @@ def can(user: Any, action: str, obj: Any) -> bool:
     return _rule_for(type(obj)).can(user, action, obj)
 
 
-def visible(user: Any, queryset: QuerySet[M] | type[M], action: str = "view") -> QuerySet[M]:
+@overload
+def visible(user: Any, queryset: type[M], action: str = "view") -> QuerySet[M]: ...
+@overload
+def visible(user: Any, queryset: QS, action: str = "view") -> QS: ...
+def visible(user: Any, queryset: Any, action: str = "view") -> Any:
     """The objects of `queryset` (or of the model) on which `user` may do `action`, as one queryset."""
     if not isinstance(queryset, QuerySet):
         queryset = queryset._default_manager.all()

@@ -62,9 +62,8 @@ def switch(request: HttpRequest) -> HttpResponse:
             if wanted == "all":
                 request.session.pop(SESSION_SCHOOL, None)
                 return redirect(request.POST.get("next") or reverse("home"))
-            school = next(
-                (s for s in policy.visible(request.user, School.objects.all(), "view") if str(s.uuid) == wanted), None
-            )
+            mine: list[School] = list(policy.visible(request.user, School.objects.all(), "view"))
+            school = next((s for s in mine if str(s.uuid) == wanted), None)
             if school is None:
                 messages.error(request, "Choose one of your schools.")
                 return redirect("switch")
@@ -72,7 +71,7 @@ def switch(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Showing {school.name}.")
             return redirect("home")
         return redirect("switch")
-    schools = (
+    schools: list[School] = (
         list(policy.visible(request.user, School.objects.order_by("name"), "view")) if tenant.trust is not None else []
     )
     return render(request, "switch.html", {"choices": tenant.choices, "schools": schools})

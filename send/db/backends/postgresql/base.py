@@ -35,14 +35,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _close(self) -> None:
         self._tenant_applied = _UNKNOWN
-        super()._close()
+        super()._close()  # type: ignore[misc]
 
     def _rollback(self) -> None:
-        super()._rollback()
+        super()._rollback()  # type: ignore[misc]
         self._tenant_applied = _UNKNOWN
 
     def _savepoint_rollback(self, sid: str) -> None:
-        super()._savepoint_rollback(sid)
+        super()._savepoint_rollback(sid)  # type: ignore[misc]
         self._tenant_applied = _UNKNOWN
 
     def _apply_tenant(self, execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
