@@ -72,3 +72,14 @@ class InviteForm(MembershipForm):
     email = forms.EmailField()
 
     field_order = ["full_name", "email", "role", "school"]
+
+
+class FederationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    schools: forms.ModelMultipleChoiceField[School] = forms.ModelMultipleChoiceField(
+        queryset=School.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = School.objects.order_by("name")  # type: ignore[attr-defined]

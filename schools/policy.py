@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from schools.models import (
     ClassStaff,
+    Federation,
     InsetDay,
     Membership,
     Role,
@@ -93,6 +94,11 @@ class AdminManagedRule(policy.Rule):
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
         return obj.trust_id == current_trust_id() and roles_of(user).has_trust_wide(Role.TRUST_ADMIN)
+
+
+@policy.register(Federation)
+class FederationRule(AdminManagedRule):
+    pass
 
 
 @policy.register(Membership)

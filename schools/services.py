@@ -164,3 +164,15 @@ def change_membership(membership: Membership, *, role: str, school: School | Non
 @transaction.atomic
 def remove_membership(membership: Membership) -> None:
     membership.delete()
+
+
+@transaction.atomic
+def create_federation(*, name: str, schools: list[School]) -> Federation:
+    """Group schools of this trust under one leadership (typically one SENCO)."""
+    for school in schools:
+        _school_in_trust(school)
+    if Federation.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "This trust already has a federation with this name."})
+    federation = Federation.objects.create(name=name)
+    School.objects.filter(pk__in=[s.pk for s in schools]).update(federation=federation)
+    return federation

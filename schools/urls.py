@@ -11,6 +11,7 @@ urlpatterns = [
     path("schools/<uuid:school_uuid>/terms/", views.school_terms, name="school_terms"),
     path("terms/<uuid:term_uuid>/", views.term_edit, name="term_edit"),
     path("terms/<uuid:term_uuid>/delete/", views.term_delete, name="term_delete"),
+    path("federations/new/", views.federation_create, name="federation_create"),
     path("years/new/", views.year_create, name="year_create"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/invite/", views.staff_invite, name="staff_invite"),

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from schools import selectors, services
-from schools.forms import InsetDayForm, InviteForm, MembershipForm, SchoolForm, SchoolYearForm, TermForm
-from schools.models import InsetDay, Membership, School, SchoolYear, Term, Trust
+from schools.forms import FederationForm, InsetDayForm, InviteForm, MembershipForm, SchoolForm, SchoolYearForm, TermForm
+from schools.models import Federation, InsetDay, Membership, School, SchoolYear, Term, Trust
 from send import policy
 from send.forms import add_service_errors
 from send.shortcuts import get_visible_or_404, require, tenant_required
@@ -32,7 +32,12 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         request.user, School.objects.select_related("federation"), "change"
     ).order_by("name")
     years = SchoolYear.objects.order_by("-starts_on")
-    return render(request, "schools/admin_home.html", {"trust": trust, "schools": schools, "years": years})
+    federations = policy.visible(request.user, Federation.objects.order_by("name"), "change")
+    return render(
+        request,
+        "schools/admin_home.html",
+        {"trust": trust, "schools": schools, "years": years, "federations": federations},
+    )
 
 
 def _school_form_view(request: HttpRequest, school: School | None) -> HttpResponse:
@@ -44,7 +49,7 @@ def _school_form_view(request: HttpRequest, school: School | None) -> HttpRespon
             "la_code": school.la_code,
             "establishment_number": school.establishment_number,
             "phase": school.phase,
-            "federation": school.federation,
+            "federation": school.federation_id,
         }
     form = SchoolForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -68,6 +73,23 @@ def school_create(request: HttpRequest) -> HttpResponse:
 def school_edit(request: HttpRequest, school_uuid: str) -> HttpResponse:
     school = get_visible_or_404(request, School.objects.all(), "change", uuid=school_uuid)
     return _school_form_view(request, school)
+
+
+@tenant_required
+def federation_create(request: HttpRequest) -> HttpResponse:
+    _trust(request)
+    form = FederationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            federation = services.create_federation(
+                name=form.cleaned_data["name"], schools=list(form.cleaned_data["schools"])
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Federation {federation.name} created.")
+            return redirect("schools:admin_home")
+    return render(request, "schools/federation_form.html", {"form": form})
 
 
 @tenant_required
@@ -119,7 +141,12 @@ def school_terms(request: HttpRequest, school_uuid: str) -> HttpResponse:
 @tenant_required
 def term_edit(request: HttpRequest, term_uuid: str) -> HttpResponse:
     term = get_visible_or_404(request, Term.objects.select_related("school", "school_year"), "change", uuid=term_uuid)
-    initial = {"school_year": term.school_year, "name": term.name, "starts_on": term.starts_on, "ends_on": term.ends_on}
+    initial = {
+        "school_year": term.school_year_id,
+        "name": term.name,
+        "starts_on": term.starts_on,
+        "ends_on": term.ends_on,
+    }
     form = TermForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +200,7 @@ def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(
         request, Membership.objects.select_related("user", "school"), "change", uuid=membership_uuid
     )
-    form = MembershipForm(request.POST or None, initial={"role": membership.role, "school": membership.school})
+    form = MembershipForm(request.POST or None, initial={"role": membership.role, "school": membership.school_id})
     if request.method == "POST" and form.is_valid():
         try:
             services.change_membership(membership, **form.cleaned_data)

@@ -131,7 +131,7 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
             school=schools[0],
             school_class=other_class,
             legal_first_name="Looked",
-            legal_last_name="After",
+            legal_last_name=f"After{name}",
             date_of_birth=dt.date(2016, 5, 1),
             gender="M",
             year_group="5",

@@ -124,17 +124,18 @@ class TestTrustAdmin:
         url = reverse("schools:school_terms", kwargs={"school_uuid": world.a.school.uuid})
         assert client.get(url).status_code == 404
 
-    def test_inviting_staff_creates_the_role_and_emails_a_link(self, world):
+    def test_inviting_staff_creates_the_role_and_emails_a_link(self, world, django_capture_on_commit_callbacks):
         client = client_for(world.a.users["admin"])
-        response = client.post(
-            reverse("schools:staff_invite"),
-            {
-                "full_name": "Nia Hughes",
-                "email": "Nia.Hughes@alpha.example",
-                "role": "teacher",
-                "school": world.a.school.pk,
-            },
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("schools:staff_invite"),
+                {
+                    "full_name": "Nia Hughes",
+                    "email": "Nia.Hughes@alpha.example",
+                    "role": "teacher",
+                    "school": world.a.school.pk,
+                },
+            )
         assert response.status_code == 302
         with tenant_context(world.a.trust.pk):
             membership = Membership.objects.get(user__email="nia.hughes@alpha.example")

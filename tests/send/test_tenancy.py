@@ -141,3 +141,25 @@ class TestConnectionState:
             pupils = Pupil.objects.all()
             html = Template("{% for p in pupils %}{{ p.trust_id }},{% endfor %}").render(Context({"pupils": pupils}))
         assert set(filter(None, html.split(","))) == {str(world.a.trust.pk)}
+
+
+def test_every_unique_key_of_a_tenant_table_includes_trust_id():
+    """A global unique index would tell one trust that another holds a pupil (UPN) or school (URN)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.relname, i.relname, array_agg(a.attname ORDER BY a.attname)
+            FROM pg_index x
+            JOIN pg_class t ON t.oid = x.indrelid
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'
+            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey)
+            WHERE x.indisunique AND NOT x.indisprimary
+              AND EXISTS (SELECT 1 FROM pg_attribute ta WHERE ta.attrelid = t.oid AND ta.attname = 'trust_id')
+            GROUP BY t.relname, i.relname
+            """
+        )
+        rows = cursor.fetchall()
+    assert rows
+    for table, index, columns in rows:
+        assert "trust_id" in columns or columns == ["uuid"], f"{table}.{index} on {columns}"
