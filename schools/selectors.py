@@ -21,7 +21,7 @@ from schools.models import (
     User,
 )
 from send import policy
-from send.tenancy import require_trust_id, user_context
+from send.tenancy import own_rows_context, require_trust_id
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class TrustChoice:
 
 def trusts_of_user(user: Any) -> list[TrustChoice]:
     """Every trust where the user holds a role: read outside any trust, through the own-rows policy."""
-    with user_context(user.pk):
+    with own_rows_context(user.pk):
         rows = list(Membership.objects.filter(user_id=user.pk).values_list("trust_id", "role"))
     roles_by_trust: dict[int, set[str]] = {}
     for trust_id, role in rows:

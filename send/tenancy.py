@@ -59,10 +59,21 @@ def tenant_context(trust_id: int, user_id: int | None = None) -> Iterator[Tenant
 
 @contextmanager
 def user_context(user_id: int | None) -> Iterator[TenantState]:
-    """Act for a signed-in user before a trust is chosen: only their own memberships are visible.
+    """Act for a signed-in user before a trust is chosen: tenant models still refuse to be queried."""
+    token = _state.set(TenantState(trust_id=None, user_id=user_id))
+    try:
+        with scope():
+            yield _state.get()
+    finally:
+        _state.reset(token)
 
-    The ORM scope is disabled so that the membership query can run, but row-level security
-    still hides every tenant row (no `app.trust_id` is set) except the user's own memberships.
+
+@contextmanager
+def own_rows_context(user_id: int) -> Iterator[TenantState]:
+    """Read the rows a user owns across trusts (their memberships), to choose a trust.
+
+    The ORM scope is lifted for this one purpose; row-level security still hides every tenant
+    row (no `app.trust_id` is set) except those that the own-rows policy gives to this user.
     """
     token = _state.set(TenantState(trust_id=None, user_id=user_id))
     try:

@@ -48,7 +48,8 @@ def live_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(live_url: str) -> Iterator[Any]:
+    """Started after the live server: Playwright runs an event loop that Django would refuse to query from."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -82,3 +83,8 @@ def sign_in(page: Any, live_url: str, email: str) -> None:
     page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing() -> None:
+    """The demo users were saved with the real hasher, which the live server must keep accepting."""

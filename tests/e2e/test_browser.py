@@ -6,7 +6,8 @@ import pytest
 
 from tests.e2e.conftest import check_accessibility, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=False)]
+# No django_db mark: the tests only drive the browser; the live server holds the committed data.
+pytestmark = [pytest.mark.browser]
 
 
 def test_senco_signs_in_and_opens_a_pupil_record(page, live_url):

@@ -11,7 +11,7 @@ from django_scopes import ScopeError, scopes_disabled
 from pupils.models import Pupil
 from schools.models import Membership, School
 from send.dbsecurity import TENANT_POLICY, audit_tables
-from send.tenancy import TenantRequired, no_tenant, tenant_context, user_context
+from send.tenancy import TenantRequired, no_tenant, own_rows_context, tenant_context, user_context
 
 pytestmark = pytest.mark.django_db
 
@@ -107,9 +107,14 @@ class TestOrmScope:
 
     def test_a_user_outside_any_trust_sees_only_their_own_memberships(self, world):
         user = world.a.users["senco"]
-        with user_context(user.pk):
+        with own_rows_context(user.pk):
             rows = list(Membership.objects.values_list("user_id", flat=True))
+            assert not School.objects.exists()
         assert rows and set(rows) == {user.pk}
+
+    def test_a_signed_in_user_without_a_trust_cannot_query_tenant_models(self, world):
+        with user_context(world.a.users["senco"].pk), pytest.raises(ScopeError):
+            list(Membership.objects.all())
 
 
 class TestConnectionState:
