@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -83,6 +83,10 @@ YEAR_GROUPS = {
 }
 YEAR_LABELS = {"N": "Nursery", "R": "Reception"}
 CLASS_NAMES = ["Rowan", "Willow", "Hazel", "Birch", "Cedar", "Maple", "Holly", "Aspen", "Elm", "Alder", "Juniper"]
+
+
+class Writer(Protocol):
+    def write(self, text: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -253,7 +257,7 @@ def _ensure_teacher_class_has_send_pupils(klass: SchoolClass) -> None:
         pupils[1].save(update_fields=["is_looked_after"])
 
 
-def seed_trust(spec: TrustSpec, stdout: TextIO | None = None) -> Trust:
+def seed_trust(spec: TrustSpec, stdout: Writer | None = None) -> Trust:
     trust, _ = Trust.objects.get_or_create(slug=spec.slug, defaults={"name": spec.name})
     fake = Faker("en_GB")
     fake.seed_instance(sum(map(ord, spec.slug)))
@@ -322,7 +326,7 @@ def seed_trust(spec: TrustSpec, stdout: TextIO | None = None) -> Trust:
     return trust
 
 
-def seed_demo(stdout: TextIO | None = None) -> list[Trust]:
+def seed_demo(stdout: Writer | None = None) -> list[Trust]:
     trusts = [seed_trust(spec, stdout) for spec in TRUSTS]
     if stdout is not None:
         stdout.write("Sign in as senco@oakfield.example with the DEMO_PASSWORD\n")

@@ -32,7 +32,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         request.user, School.objects.select_related("federation"), "change"
     ).order_by("name")
     years = SchoolYear.objects.order_by("-starts_on")
-    federations = policy.visible(request.user, Federation.objects.order_by("name"), "change")
+    federations: QuerySet[Federation] = policy.visible(request.user, Federation.objects.order_by("name"), "change")
     return render(
         request,
         "schools/admin_home.html",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def queue_length() -> int:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery")
+    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"))  # type: ignore[arg-type]
 
 
 def test_a_task_is_sent_on_commit_not_before(django_capture_on_commit_callbacks):
