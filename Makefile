@@ -14,7 +14,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 .PHONY: run setup test deps services db migrate seed lint typecheck browser clean
 
 run: setup
-	$(VENV)/bin/honcho -f Procfile.dev start -e /dev/null PORT=$(PORT)
+	WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 setup: deps services db migrate seed
 

@@ -17,14 +17,16 @@ from send.shortcuts import tenant_required
 
 @tenant_required
 def register(request: HttpRequest) -> HttpResponse:
+    schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
+    active_school = next((s for s in schools if s.pk == request.tenant.school_id), None)  # type: ignore[attr-defined]
     filters = selectors.RegisterFilters(
-        school=request.GET.get("school", ""),
+        # The school chosen on the switcher focuses the register until the user picks another here.
+        school=request.GET.get("school", str(active_school.uuid) if active_school else ""),
         year_group=request.GET.get("year_group", ""),
         sen_status=request.GET.get("sen_status", ""),
         need=request.GET.get("need", ""),
         search=request.GET.get("q", ""),
     )
-    schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
     if filters.school and filters.school not in {str(s.uuid) for s in schools}:
         filters = selectors.RegisterFilters(**{**filters.__dict__, "school": ""})
     pupils = selectors.register_list(request.user, filters)

@@ -174,7 +174,7 @@ class Membership(TenantModel, PublicIdModel):
                 condition=Q(school__isnull=True),
             ),
             models.CheckConstraint(
-                condition=Q(school__isnull=True, role__in=[r.value for r in TRUST_WIDE_ROLES])
+                condition=Q(school__isnull=True, role__in=sorted(r.value for r in TRUST_WIDE_ROLES))
                 | Q(school__isnull=False),
                 name="membership_trust_wide_roles",
             ),

@@ -329,3 +329,33 @@ def test_the_django_admin_is_for_superusers_only(world):
     assert client_for(staff).get("/django-admin/").status_code == 302
     superuser = UserFactory(is_superuser=True, is_staff=True)
     assert client_for(superuser).get("/django-admin/").status_code == 200
+
+
+def test_choosing_a_school_on_the_switcher_focuses_the_register(world):
+    a = world.a
+    with tenant_context(a.trust.pk):
+        Membership.objects.create(user=a.users["senco"], role="senco", school=a.schools[1])
+        other = Pupil.objects.create(
+            school=a.schools[1],
+            legal_first_name="Second",
+            legal_last_name="Schooler",
+            date_of_birth=dt.date(2018, 1, 1),
+            gender="F",
+            year_group="3",
+            upn=make_upn("926", a.schools[1].establishment_number, 19, 77),
+        )
+    client = client_for(a.users["senco"])
+    page = client.get(reverse("pupils:register")).content.decode()
+    assert "Second Schooler" in page and "Pupil0" in page
+    client.post(reverse("switch"), {"school": str(a.schools[1].uuid)})
+    page = client.get(reverse("pupils:register")).content.decode()
+    assert "Second Schooler" in page and "Pupil0" not in page
+    client.post(reverse("switch"), {"school": "all"})
+    assert "Pupil0" in client.get(reverse("pupils:register")).content.decode()
+    assert other.pk
+
+
+@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("senco", False), ("governor", False)])
+def test_the_trust_admin_link_is_shown_by_the_policy(world, role, shown):
+    response = client_for(world.a.users[role]).get(reverse("home"), follow=True)
+    assert ("Trust admin</a>" in response.content.decode()) is shown
