@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from pupils import reports, selectors
 from pupils.models import NeedType, SenStatus
@@ -14,18 +14,26 @@ from send import policy
 from send.audit import record_access
 from send.shortcuts import tenant_required
 
+REGISTER_FILTERS = "register_filters"
+FILTER_FIELDS = ("school", "year_group", "sen_status", "need", "search")
+
 
 @tenant_required
 def register(request: HttpRequest) -> HttpResponse:
+    """The register. Filters arrive by POST and live in the session, so no pupil name or UPN is ever in a URL."""
+    if request.method == "POST":
+        if "clear" in request.POST:
+            request.session.pop(REGISTER_FILTERS, None)
+        else:
+            request.session[REGISTER_FILTERS] = {name: request.POST.get(name, "")[:100] for name in FILTER_FIELDS}
+        if not request.htmx:  # type: ignore[attr-defined]
+            return redirect("pupils:register")
     schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
     active_school = next((s for s in schools if s.pk == request.tenant.school_id), None)  # type: ignore[attr-defined]
+    saved = request.session.get(REGISTER_FILTERS) or {}
     filters = selectors.RegisterFilters(
         # The school chosen on the switcher focuses the register until the user picks another here.
-        school=request.GET.get("school", str(active_school.uuid) if active_school else ""),
-        year_group=request.GET.get("year_group", ""),
-        sen_status=request.GET.get("sen_status", ""),
-        need=request.GET.get("need", ""),
-        search=request.GET.get("q", ""),
+        **{**{"school": str(active_school.uuid) if active_school else ""}, **saved}
     )
     if filters.school and filters.school not in {str(s.uuid) for s in schools}:
         filters = selectors.RegisterFilters(**{**filters.__dict__, "school": ""})

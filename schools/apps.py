@@ -6,4 +6,4 @@ class SchoolsConfig(AppConfig):
     verbose_name = "Trusts and schools"
 
     def ready(self) -> None:
-        from schools import policy  # noqa: F401  (registers the rules)
+        from schools import policy, security  # noqa: F401  (registers the rules and signal receivers)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from pupils.models import NeedType, Pupil, PupilNeed, SenStatus
@@ -156,6 +157,11 @@ def _ensure_user(email: str, full_name: str, password: str | None) -> User:
     elif password is not None and not user.check_password(password):
         user.set_password(password)
         user.save(update_fields=["password"])
+    if password is not None:
+        # Demo sign-ins share a documented TOTP secret (README), so two-step sign-in works in the demo.
+        TOTPDevice.objects.update_or_create(
+            user=user, name="Demo authenticator", defaults={"key": settings.DEMO_TOTP_KEY_HEX, "confirmed": True}
+        )
     return user
 
 

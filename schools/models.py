@@ -298,3 +298,42 @@ class ClassStaff(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()} {self.school_class}"
+
+
+class SignIn(models.Model):
+    """One sign-in: shown to the user as their history, and how 'sign out everywhere' finds their sessions."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def device(self) -> str:
+        """A short, human description of the browser and system from the user agent."""
+        agent = self.user_agent
+        browser = next(
+            (name for key, name in _BROWSERS if key in agent), "Unknown browser" if agent else "Unknown device"
+        )
+        system = next((name for key, name in _SYSTEMS if key in agent), "")
+        return f"{browser} on {system}" if system else browser
+
+
+_BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+_SYSTEMS = [
+    ("Windows", "Windows"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+]

@@ -153,6 +153,7 @@ def change_membership(membership: Membership, *, role: str, school: School | Non
     if duplicate.exists():
         raise ValidationError({"role": "This person already has this role here."})
     membership.role, membership.school = role, school
+    _end_sessions_on_commit(membership.user)
     try:
         with transaction.atomic():
             membership.save()
@@ -163,7 +164,15 @@ def change_membership(membership: Membership, *, role: str, school: School | Non
 
 @transaction.atomic
 def remove_membership(membership: Membership) -> None:
+    _end_sessions_on_commit(membership.user)
     membership.delete()
+
+
+def _end_sessions_on_commit(user: User) -> None:
+    """A changed role is a privilege change: the person signs in again and gets a fresh session."""
+    from schools.security import end_all_sessions
+
+    transaction.on_commit(lambda: end_all_sessions(user))
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from schools import selectors, services
 from schools.forms import FederationForm, InsetDayForm, InviteForm, MembershipForm, SchoolForm, SchoolYearForm, TermForm
 from schools.models import Federation, InsetDay, Membership, School, SchoolYear, Term, Trust
+from schools.security import reauthentication_required
 from send import policy
 from send.forms import add_service_errors
 from send.shortcuts import get_visible_or_404, require, tenant_required
@@ -177,6 +178,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
+@reauthentication_required
 def staff_invite(request: HttpRequest) -> HttpResponse:
     _trust(request)
     form = InviteForm(request.POST or None)
@@ -196,6 +198,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
+@reauthentication_required
 def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(
         request, Membership.objects.select_related("user", "school"), "change", uuid=membership_uuid
@@ -214,6 +217,7 @@ def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
 
 @require_POST
 @tenant_required
+@reauthentication_required
 def membership_delete(request: HttpRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(request, Membership.objects.select_related("user"), "delete", uuid=membership_uuid)
     if membership.user_id == request.user.pk and membership.role == "admin":

@@ -13,6 +13,7 @@ from typing import Any
 
 import pghistory
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.cache import patch_cache_control
 
 from send.tenancy import TenantState, tenant_context, user_context
 
@@ -106,3 +107,17 @@ class AuditContextMiddleware:
             method=request.method,
         ):
             return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for signed-in users and every API answer may hold pupil data: no cache may keep them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
+            patch_cache_control(response, no_store=True, private=True, max_age=0)
+        return response

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from schools import account_views
 from send import views
 from send.admin_site import restrict_admin_to_superusers
 
@@ -27,6 +28,12 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("account/", account_views.account, name="account"),
+    path("account/two-factor/setup/", account_views.mfa_setup, name="mfa_setup"),
+    path("account/two-factor/", account_views.mfa_verify, name="mfa_verify"),
+    path("account/two-factor/backup-codes/", account_views.new_backup_codes, name="new_backup_codes"),
+    path("account/confirm/", account_views.reauthenticate, name="reauthenticate"),
+    path("account/sign-out-everywhere/", account_views.sign_out_everywhere, name="sign_out_everywhere"),
     path("trust/", include("schools.urls")),
     path("pupils/", include("pupils.urls")),
     path("django-admin/", admin.site.urls),

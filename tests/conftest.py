@@ -47,9 +47,20 @@ def world(db: None) -> World:
     return build_world()
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: Any, verified: bool = True) -> Client:
+    """A signed-in client; by default past the second factor and recently re-authenticated, as after sign-in."""
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client = Client()
     client.force_login(user)
+    if verified:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="Test app", defaults={"confirmed": True})
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session["reauthenticated_at"] = timezone.now().timestamp()
+        session.save()
     return client
 
 

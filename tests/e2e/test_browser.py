@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
-from tests.e2e.conftest import check_accessibility, sign_in
+from tests.e2e.conftest import check_accessibility, demo_totp_code, sign_in
 
-# No django_db mark: the tests only drive the browser; the live server holds the committed data.
-pytestmark = [pytest.mark.browser]
+# The mark makes pytest-django create the test database; the data the live server shows is committed by
+# the session's live_url fixture, and each test's own (empty) transaction is rolled back.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 def test_senco_signs_in_and_opens_a_pupil_record(page, live_url):
@@ -16,6 +18,7 @@ def test_senco_signs_in_and_opens_a_pupil_record(page, live_url):
     assert page.get_by_role("heading", level=1).inner_text()
     check_accessibility(page)
     page.get_by_label("SEN status").select_option("K")
+    page.get_by_label("Name or UPN").fill("")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_load_state()
     check_accessibility(page)
@@ -43,6 +46,13 @@ def test_trust_admin_pages_and_a_form_with_errors(page, live_url):
         page.wait_for_load_state()
         check_accessibility(page)
     page.goto(f"{live_url}/trust/staff/invite/")
+    assert "/account/confirm/" in page.url  # step-up before changing who can see pupils
+    check_accessibility(page)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_label("Code").fill(demo_totp_code(steps_ahead=1))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/trust/staff/invite/")
     page.get_by_role("button", name="Invite").click()
     page.wait_for_load_state()
     assert page.locator(".govuk-error-summary").is_visible()
@@ -60,15 +70,9 @@ def test_a_governor_sees_figures_not_names(page, live_url):
 
 
 def test_the_pages_work_without_javascript(browser, live_url):
-    from django.conf import settings
-
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_url}/accounts/login/")
-    page.get_by_label("Email").fill("teacher@oakfield.example")
-    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, live_url, "teacher@oakfield.example", check=False)
     assert page.url.endswith("/pupils/")
     assert page.locator("table tbody tr").count() > 0
     context.close()
