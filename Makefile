@@ -54,7 +54,8 @@ browser:
 # The suite creates its own database as the owner role, then runs every query as the app role.
 # Exit code 5 (no test selected by PYTEST_ARGS) is not a failure.
 # Browser tests run as a second session: their live server needs committed data in a database of their own.
-TEST_ENV := DATABASE_URL=$(OWNER_DATABASE_URL) TEST_APP_DATABASE_URL=$(DATABASE_URL) REDIS_URL=redis://127.0.0.1:6379/15
+TEST_ENV := DATABASE_URL=$(OWNER_DATABASE_URL) TEST_APP_DATABASE_URL=$(DATABASE_URL) REDIS_URL=redis://127.0.0.1:6379/15 \
+  PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-private
 test: deps services db browser
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(TEST_ENV) $(VENV)/bin/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]

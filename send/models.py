@@ -62,3 +62,8 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.object_type}:{self.object_id} at {self.created_at}"
+
+
+from send.uploads import StoredFile  # noqa: E402  (registered with the app's models)
+
+__all__ = ["AccessEvent", "PublicIdModel", "StoredFile", "TenantModel"]

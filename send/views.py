@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from schools.models import Role, School
 from schools.selectors import roles_of
-from send import health, policy
+from send import health, policy, uploads
 from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.shortcuts import tenant_required
 
@@ -75,6 +75,11 @@ def switch(request: HttpRequest) -> HttpResponse:
         list(policy.visible(request.user, School.objects.order_by("name"), "view")) if tenant.trust is not None else []
     )
     return render(request, "switch.html", {"choices": tenant.choices, "schools": schools})
+
+
+@tenant_required
+def file_download(request: HttpRequest, file_uuid: str) -> HttpResponse:
+    return uploads.download(request, file_uuid)  # type: ignore[return-value]
 
 
 @never_cache

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pupils.models import NeedType, Pupil, PupilNeed, SenStatus
 from pupils.upn import make_upn
@@ -25,6 +26,13 @@ from schools.models import (
     User,
 )
 from send.tenancy import tenant_context
+from send.uploads import StoredFile, store_upload
+
+# The smallest valid PNG: one transparent pixel.
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
 
 PASSWORD = "correct-horse-battery-staple"
 _serial = itertools.count(1)
@@ -67,6 +75,7 @@ class TrustWorld:
     inset_day: InsetDay
     pupils: list[Pupil]
     looked_after: Pupil
+    file: StoredFile | None = None
     users: dict[str, User] = field(default_factory=dict)
     memberships: dict[str, Membership] = field(default_factory=dict)
 
@@ -145,6 +154,9 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
             school = None if role in (Role.TRUST_SEND_LEAD, Role.TRUST_ADMIN) else schools[0]
             world.memberships[role.value] = Membership.objects.create(user=user, role=role, school=school)
             world.users[role.value] = user
+        world.file = store_upload(
+            SimpleUploadedFile(f"report-{slug}.png", PNG_BYTES, content_type="image/png"), pupils[0], None
+        )
         ClassStaff.objects.create(school_class=school_class, user=world.users["teacher"], role="teacher")
         ClassStaff.objects.create(school_class=school_class, user=world.users["ta"], role="ta")
     return world
