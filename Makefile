@@ -11,7 +11,7 @@ export DATABASE_URL ?= postgresql://send_app:send_app@127.0.0.1:5432/send
 export OWNER_DATABASE_URL ?= postgresql://send_owner:send_owner@127.0.0.1:5432/send
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run setup test deps services db migrate seed lint typecheck browser clean
+.PHONY: run setup test deps services db migrate seed lint typecheck audit lock browser clean
 
 run: setup
 	WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
@@ -20,11 +20,17 @@ setup: deps services db migrate seed
 
 deps: $(VENV)/.installed node_modules/.installed static/build/app.css
 
-$(VENV)/.installed: pyproject.toml
+# Exact versions from requirements.lock (regenerate with `make lock` after changing pyproject.toml).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+	  -o requirements.lock pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -62,6 +68,12 @@ test: deps services db browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(MAKE) --no-print-directory audit
+
+# Security scans: bandit on our code, pip-audit on the locked dependencies.
+audit: $(VENV)/.installed
+	$(VENV)/bin/bandit -r send schools pupils provision reviews scripts -q -x '*/migrations/*'
+	$(PY) scripts/audit_dependencies.py
 
 lint: deps
 	$(VENV)/bin/ruff check .

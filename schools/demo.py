@@ -290,7 +290,7 @@ def seed_trust(spec: TrustSpec, stdout: Writer | None = None) -> Trust:
                     "federation": federation if school_spec.federated else None,
                 },
             )
-            rng = random.Random(f"{spec.slug}-{index}")  # noqa: S311 - demo data, not security
+            rng = random.Random(f"{spec.slug}-{index}")  # noqa: S311  # nosec B311 - demo data, not security
             school_fake = Faker("en_GB")
             school_fake.seed_instance(f"{spec.slug}-{index}")
             class_lists.append(_seed_school(school, school_spec, year, rng, school_fake, needs))

@@ -15,7 +15,7 @@ import pghistory
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 
-from send.tenancy import TenantState, tenant_context, user_context
+from send.tenancy import TenantRequired, TenantState, tenant_context, user_context
 
 SESSION_TRUST = "active_trust_id"
 SESSION_SCHOOL = "active_school_id"
@@ -83,8 +83,9 @@ class TenantMiddleware:
 
 def _in_tenant(chunks: Any, state: TenantState) -> Iterator[Any]:
     """Streamed bodies are produced after the middleware returns: re-enter the tenant for them."""
+    if state.trust_id is None:
+        raise TenantRequired("a streamed response needs the trust it was started for")
     with ExitStack() as stack:
-        assert state.trust_id is not None
         stack.enter_context(tenant_context(state.trust_id, state.user_id))
         yield from chunks
 

@@ -31,7 +31,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
-_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # nosec B105 - refused with DEBUG off
 _DEV_DATABASE_URL = "postgresql://send_app:send_app@127.0.0.1:5432/send"
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")

@@ -56,3 +56,35 @@ def test_the_service_check_names_the_unreachable_service_and_how_to_start_it():
 
 def test_the_service_check_passes_when_both_run():
     assert run(["scripts/check_services.py"], {}).returncode == 0
+
+
+def test_the_deployment_checklist_passes_with_production_settings():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghij",
+            "ALLOWED_HOSTS": "send.example.org",
+            "DATABASE_URL": "postgresql://send_app:send_app@127.0.0.1:5432/send",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_cookies_are_host_prefixed_secure_httponly_and_lax():
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'send.settings'); django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
+        " s.SESSION_COOKIE_SAMESITE, s.SECURE_HSTS_SECONDS > 0)"
+    )
+    result = run(
+        ["-c", code],
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "k" * 50,
+            "ALLOWED_HOSTS": "send.example.org",
+            "DATABASE_URL": "postgresql://send_app:x@127.0.0.1:5432/send",
+        },
+    )
+    assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken", "True", "True", "Lax", "True"]
