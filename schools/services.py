@@ -185,3 +185,14 @@ def create_federation(*, name: str, schools: list[School]) -> Federation:
     federation = Federation.objects.create(name=name)
     School.objects.filter(pk__in=[s.pk for s in schools]).update(federation=federation)
     return federation
+
+
+@transaction.atomic
+def reset_second_factor(membership: Membership) -> None:
+    """A lost phone: remove the person's authenticator and backup codes; they enrol again at next sign-in."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=membership.user).delete()
+    StaticDevice.objects.filter(user=membership.user).delete()
+    _end_sessions_on_commit(membership.user)

@@ -17,4 +17,9 @@ urlpatterns = [
     path("staff/invite/", views.staff_invite, name="staff_invite"),
     path("staff/roles/<uuid:membership_uuid>/", views.membership_edit, name="membership_edit"),
     path("staff/roles/<uuid:membership_uuid>/delete/", views.membership_delete, name="membership_delete"),
+    path(
+        "staff/roles/<uuid:membership_uuid>/reset-two-factor/",
+        views.membership_reset_two_factor,
+        name="membership_reset_two_factor",
+    ),
 ]

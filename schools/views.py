@@ -226,3 +226,15 @@ def membership_delete(request: HttpRequest, membership_uuid: str) -> HttpRespons
     services.remove_membership(membership)
     messages.success(request, f"Role removed from {membership.user.email}.")
     return redirect("schools:staff_list")
+
+
+@require_POST
+@tenant_required
+@reauthentication_required
+def membership_reset_two_factor(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+    membership = get_visible_or_404(request, Membership.objects.select_related("user"), "change", uuid=membership_uuid)
+    services.reset_second_factor(membership)
+    messages.success(
+        request, f"Two-step sign-in reset for {membership.user.email}: they set it up again when they next sign in."
+    )
+    return redirect("schools:staff_list")

@@ -19,10 +19,6 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.testcases import LiveServerThread
 
-# Playwright's sync API runs an event loop in this thread; the tests' own database use (the per-test
-# transaction of the django_db mark, which makes pytest-django create the test database) is synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,10 +57,14 @@ def browser(live_url: str) -> Iterator[Any]:
     """Started after the live server: Playwright runs an event loop that Django would refuse to query from."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the tests' own database use (the per-test
+    # transaction of the django_db mark, which makes pytest-django create the test database) is synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -293,3 +293,15 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
     assert arguments <= {"school_uuid", "term_uuid", "membership_uuid", "pupil_uuid", "file_uuid", "uidb64", "token"}
     with tenant_context(world.a.trust.pk):
         assert world.a.pupils[0].upn not in reverse("pupils:record", kwargs={"pupil_uuid": world.a.pupils[0].uuid})
+
+
+def test_a_trust_admin_resets_a_lost_second_factor_and_others_cannot(world):
+    teacher = world.a.users["teacher"]
+    enrol(teacher)
+    url = reverse(
+        "schools:membership_reset_two_factor", kwargs={"membership_uuid": world.a.memberships["teacher"].uuid}
+    )
+    assert client_for(world.a.users["senco"]).post(url).status_code == 404
+    assert TOTPDevice.objects.filter(user=teacher, name="phone").exists()
+    assert client_for(world.a.users["admin"]).post(url).status_code == 302
+    assert not TOTPDevice.objects.filter(user=teacher).exists()
