@@ -4,7 +4,7 @@ clear skip (this may happen offline), never a silent pass."""
 from __future__ import annotations
 
 import json
-import subprocess
+import subprocess  # nosec B404 - runs pip-audit with fixed arguments
 import sys
 from pathlib import Path
 
