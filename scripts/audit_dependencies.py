@@ -11,25 +11,11 @@ from pathlib import Path
 LOCK = Path(__file__).resolve().parent.parent / "requirements.lock"
 
 
+AUDIT = [sys.executable, "-m", "pip_audit", "-r", str(LOCK), "--no-deps", "--disable-pip", "--format", "json"]
+
+
 def main() -> int:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip_audit",
-            "-r",
-            str(LOCK),
-            "--no-deps",
-            "--disable-pip",
-            "--format",
-            "json",
-            "--progress-spinner",
-            "off",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = subprocess.run(AUDIT, capture_output=True, text=True, timeout=600)  # nosec B603
     try:
         report = json.loads(result.stdout or "{}")
     except json.JSONDecodeError:
