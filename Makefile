@@ -63,12 +63,12 @@ browser:
 TEST_ENV := DATABASE_URL=$(OWNER_DATABASE_URL) TEST_APP_DATABASE_URL=$(DATABASE_URL) REDIS_URL=redis://127.0.0.1:6379/15 \
   PRIVATE_STORAGE_ROOT=$(CURDIR)/var/test-private
 test: deps services db browser
-	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(TEST_ENV) $(VENV)/bin/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(MAKE) --no-print-directory audit
+	$(TEST_ENV) $(VENV)/bin/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Security scans: bandit on our code, pip-audit on the locked dependencies.
 audit: $(VENV)/.installed

@@ -89,6 +89,7 @@ def test_other_trusts_objects_are_404_for_every_role_and_method(world, route):
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             statuses.add(response.status_code)
+            assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
             # 405 says only that the URL takes another method, whatever the object.
             assert response.status_code in {404, 405}, f"{role} {method.upper()} {url}: {response.status_code}"
             body = response.content.decode()
@@ -105,6 +106,8 @@ def test_plain_urls_never_show_the_other_trust(world, route):
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             assert response.status_code in {200, 302, 403, 404, 405, 503}, f"{role} {method} {url}"
+            # every page, whatever its answer, carries the strict Content-Security-Policy
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], url
             body = response.content.decode()
             assert not [m for m in leaks if m in body], f"{role} {method.upper()} {url} shows the other trust"
 
