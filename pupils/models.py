@@ -11,11 +11,22 @@ from send.models import PublicIdModel, TenantModel
 
 
 class SenStatus(models.TextChoices):
-    """DfE census 'SEN provision'. A, P and S are pre-2014 and kept only as history."""
+    """DfE census 'SEN provision' statuses that can be assigned now."""
 
     NO_SEN = "N", "No SEN"
     SEN_SUPPORT = "K", "SEN support"
     EHC_PLAN = "E", "EHC plan"
+
+
+class HistoricSenStatus(models.TextChoices):
+    """Every status a history row may carry: the current ones and the pre-2014 ones, imported, never assigned."""
+
+    NO_SEN = "N", "No SEN"
+    SEN_SUPPORT = "K", "SEN support"
+    EHC_PLAN = "E", "EHC plan"
+    SCHOOL_ACTION = "A", "School Action (before 2014)"
+    SCHOOL_ACTION_PLUS = "P", "School Action Plus (before 2014)"
+    STATEMENT = "S", "Statement (before 2014)"
 
 
 CURRENT_SEN_STATUSES = (SenStatus.NO_SEN, SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN)
@@ -104,3 +115,28 @@ class PupilNeed(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.need_type.code} ({self.get_rank_display()})"
+
+
+@pghistory.track()
+class RegisterChange(TenantModel):
+    """One change to a pupil's place on the SEND register: status and needs from a date, by whom, and why.
+
+    The census and governors ask "how many, since when, how many moved": this is the history they read.
+    """
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="register_changes")
+    status = models.CharField(max_length=1, choices=HistoricSenStatus.choices)
+    primary_need = models.ForeignKey(NeedType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    secondary_need = models.ForeignKey(NeedType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    on_monitoring_list = models.BooleanField(default=False)
+    starts_on = models.DateField()
+    reason = models.TextField()
+    recorded_by = models.ForeignKey("schools.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-recorded_at"]
+        indexes = [models.Index(fields=["trust", "pupil", "starts_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} {self.status} from {self.starts_on}"

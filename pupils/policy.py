@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from pupils.models import Pupil, PupilNeed
+from pupils.models import Pupil, PupilNeed, RegisterChange
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.policy import SCHOOL_READERS
 from schools.selectors import roles_of
@@ -68,6 +68,17 @@ class PupilRule(policy.Rule):
 @policy.register(PupilNeed)
 class PupilNeedRule(policy.Rule):
     """Needs follow their pupil."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        return queryset.filter(pupil__in=policy.visible(user, Pupil, action).values("pk"))
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        return policy.can(user, action, obj.pupil)
+
+
+@policy.register(RegisterChange)
+class RegisterChangeRule(policy.Rule):
+    """Register history follows its pupil."""
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         return queryset.filter(pupil__in=policy.visible(user, Pupil, action).values("pk"))

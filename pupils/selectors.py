@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from pupils.models import Pupil, PupilNeed, SenStatus
+from pupils.models import Pupil, PupilNeed, RegisterChange, SenStatus
 from send import policy
 
 
@@ -78,3 +78,12 @@ def pupil_for_record(user: Any, pupil_uuid: Any) -> Pupil:
 def pupil_history(pupil: Pupil, limit: int = 50) -> list[Any]:
     """Changes to the pupil's record, newest first, from the audit trail."""
     return list(pupil.events.order_by("-pgh_created_at")[:limit])  # type: ignore[attr-defined]
+
+
+def register_history(pupil: Pupil) -> list[RegisterChange]:
+    """The pupil's register changes, newest first, with who recorded them, in one query."""
+    return list(
+        RegisterChange.objects.filter(pupil=pupil)
+        .select_related("primary_need", "secondary_need", "recorded_by")
+        .order_by("-starts_on", "-recorded_at")
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.register, name="register"),
     path("summary/", views.register_summary, name="summary"),
     path("<uuid:pupil_uuid>/", views.pupil_record, name="record"),
+    path("<uuid:pupil_uuid>/register/", views.register_entry, name="register_entry"),
 ]

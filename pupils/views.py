@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from pupils import reports, selectors
-from pupils.models import NeedType, SenStatus
+from pupils import reports, selectors, services
+from pupils.forms import RegisterEntryForm
+from pupils.models import NeedType, Pupil, SenStatus
 from schools.models import School, YearGroup
 from send import policy
 from send.audit import record_access
-from send.shortcuts import tenant_required
+from send.forms import add_service_errors
+from send.shortcuts import get_visible_or_404, require, tenant_required
 
 REGISTER_FILTERS = "register_filters"
 FILTER_FIELDS = ("school", "year_group", "sen_status", "need", "search")
@@ -59,6 +62,7 @@ def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
     record_access(request, pupil)
     context = {
         "pupil": pupil,
+        "register_history": selectors.register_history(pupil),
         "history": selectors.pupil_history(pupil),
         "can_change": policy.can(request.user, "change", pupil),
     }
@@ -74,3 +78,29 @@ def register_summary(request: HttpRequest) -> HttpResponse:
         "pupils/summary.html",
         {"rows": reports.register_summary(request.user), "threshold": reports.SUPPRESS_BELOW},
     )
+
+
+@tenant_required
+def register_entry(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+    """Change a pupil's SEN status, needs or monitoring: SENCOs and the trust SEND lead."""
+    pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
+    require(request, "change", pupil)
+    needs = {n.rank: n.need_type_id for n in pupil.needs.all()}
+    form = RegisterEntryForm(
+        request.POST or None,
+        initial={
+            "status": pupil.sen_status,
+            "primary_need": needs.get(1),
+            "secondary_need": needs.get(2),
+            "on_monitoring_list": pupil.on_monitoring_list,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_register_entry(pupil, **form.cleaned_data, recorded_by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Register entry for {pupil.display_name} saved.")
+            return redirect("pupils:record", pupil_uuid=pupil.uuid)
+    return render(request, "pupils/register_entry.html", {"form": form, "pupil": pupil})

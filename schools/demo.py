@@ -16,7 +16,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
-from pupils.models import NeedType, Pupil, PupilNeed, SenStatus
+from pupils.models import NeedType, Pupil, PupilNeed, RegisterChange, SenStatus
 from pupils.upn import make_upn
 from schools.models import (
     ClassStaff,
@@ -81,6 +81,15 @@ YEAR_GROUPS = {
     "junior": ["3", "4", "5", "6"],
     "primary": ["R", "1", "2", "3", "4", "5", "6"],
     "secondary": ["7", "8", "9", "10", "11"],
+}
+DEMO_REASONS: dict[str, list[str]] = {
+    SenStatus.SEN_SUPPORT: [
+        "Identified at the pupil progress meeting; parents agreed",
+        "Speech and language therapy assessment",
+        "Class teacher concerns confirmed by the SENCO's observation",
+        "Educational psychologist's report",
+    ],
+    SenStatus.EHC_PLAN: ["EHC plan issued by the local authority", "Arrived with an EHC plan from the previous school"],
 }
 YEAR_LABELS = {"N": "Nursery", "R": "Reception"}
 CLASS_NAMES = ["Rowan", "Willow", "Hazel", "Birch", "Cedar", "Maple", "Holly", "Aspen", "Elm", "Alder", "Juniper"]
@@ -245,6 +254,20 @@ def _seed_school(
     PupilNeed.objects.bulk_create(
         PupilNeed(trust_id=school.trust_id, pupil=created[serial], need_type=needs[code], rank=rank)
         for serial, code, rank in need_rows
+    )
+    ranked = {(serial, rank): needs[code] for serial, code, rank in need_rows}
+    RegisterChange.objects.bulk_create(
+        RegisterChange(
+            trust_id=school.trust_id,
+            pupil=pupil,
+            status=pupil.sen_status,
+            primary_need=ranked.get((serial, 1)),
+            secondary_need=ranked.get((serial, 2)),
+            starts_on=pupil.sen_status_since or pupil.admission_date or YEAR_START,
+            reason=rng.choice(DEMO_REASONS[pupil.sen_status]),
+        )
+        for serial, pupil in enumerate(created)
+        if pupil.sen_status != SenStatus.NO_SEN
     )
     return classes
 

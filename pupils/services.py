@@ -1,0 +1,116 @@
+"""Writes to pupils and the SEND register: the DOMAIN.md rules, one transaction, history with who and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pupils.models import NeedType, Pupil, PupilNeed, RegisterChange, SenStatus
+
+
+def _need_valid_on(need: NeedType, day: dt.date) -> bool:
+    return (need.valid_from is None or need.valid_from <= day) and (need.valid_to is None or day <= need.valid_to)
+
+
+def validate_register_entry(
+    pupil: Pupil,
+    *,
+    status: str,
+    primary_need: NeedType | None,
+    secondary_need: NeedType | None,
+    on_monitoring_list: bool,
+    starts_on: dt.date,
+    reason: str,
+) -> None:
+    """The rules of DOMAIN.md, as field errors a SENCO can act on."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if status not in SenStatus.values:
+        add("status", "Choose N, K or E. School Action, School Action Plus and Statement are history only.")
+    if status in (SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN):
+        if primary_need is None:
+            add("primary_need", "A pupil at SEN support or with an EHC plan needs a primary need.")
+    else:
+        if primary_need is not None or secondary_need is not None:
+            add("primary_need", "A pupil with no SEN (N) has no need types: clear them, or choose K or E.")
+    if secondary_need is not None and primary_need is None:
+        add("secondary_need", "Choose a primary need before a secondary one.")
+    if secondary_need is not None and primary_need is not None and secondary_need.pk == primary_need.pk:
+        add("secondary_need", "The secondary need must differ from the primary need.")
+    for field, need in (("primary_need", primary_need), ("secondary_need", secondary_need)):
+        if need is None:
+            continue
+        if need.code == "NSA" and status != SenStatus.SEN_SUPPORT:
+            add(field, "NSA (no specialist assessment) is only for pupils at SEN support (K).")
+        if not _need_valid_on(need, starts_on):
+            add(field, f"{need.code} is not a census need type on {starts_on:%-d %B %Y}.")
+    if secondary_need is not None and secondary_need.code == "NSA":
+        add("secondary_need", "NSA can only be a primary need.")
+    if on_monitoring_list and status != SenStatus.NO_SEN:
+        add("on_monitoring_list", "The monitoring list is for pupils not on the register (N).")
+    if starts_on > timezone.localdate():
+        add("starts_on", "The change cannot start in the future.")
+    if starts_on < pupil.date_of_birth:
+        add("starts_on", f"The change cannot start before the pupil's birth ({pupil.date_of_birth:%-d %B %Y}).")
+    latest = pupil.register_changes.order_by("-starts_on").first()
+    if latest is not None and starts_on < latest.starts_on:
+        add(
+            "starts_on",
+            f"The last recorded change started on {latest.starts_on:%-d %B %Y}; start this one on or after it.",
+        )
+    if not reason.strip():
+        add("reason", "Say why: the census and the governors ask.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def change_register_entry(
+    pupil: Pupil,
+    *,
+    status: str,
+    primary_need: NeedType | None,
+    secondary_need: NeedType | None,
+    on_monitoring_list: bool,
+    starts_on: dt.date,
+    reason: str,
+    recorded_by: Any,
+) -> RegisterChange:
+    """Put a pupil on, off or across the register. All or nothing: a refused change saves nothing."""
+    pupil = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    validate_register_entry(
+        pupil,
+        status=status,
+        primary_need=primary_need,
+        secondary_need=secondary_need,
+        on_monitoring_list=on_monitoring_list,
+        starts_on=starts_on,
+        reason=reason,
+    )
+    status_changed = pupil.sen_status != status
+    pupil.sen_status = status
+    pupil.on_monitoring_list = on_monitoring_list
+    if status_changed or pupil.sen_status_since is None:
+        pupil.sen_status_since = starts_on
+    pupil.save(update_fields=["sen_status", "on_monitoring_list", "sen_status_since"])
+    PupilNeed.objects.filter(pupil=pupil).delete()
+    for rank, need in ((1, primary_need), (2, secondary_need)):
+        if need is not None:
+            PupilNeed.objects.create(pupil=pupil, need_type=need, rank=rank)
+    return RegisterChange.objects.create(
+        pupil=pupil,
+        status=status,
+        primary_need=primary_need,
+        secondary_need=secondary_need,
+        on_monitoring_list=on_monitoring_list,
+        starts_on=starts_on,
+        reason=reason.strip(),
+        recorded_by=recorded_by,
+    )
