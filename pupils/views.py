@@ -5,20 +5,32 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
-from pupils import reports, selectors, services
+from pupils import exports, reports, selectors, services
 from pupils.forms import RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
-from schools.models import School, YearGroup
+from schools.models import School, SchoolClass, YearGroup
 from send import policy
 from send.audit import record_access
 from send.forms import add_service_errors
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 REGISTER_FILTERS = "register_filters"
-FILTER_FIELDS = ("school", "year_group", "sen_status", "need", "search")
+FILTER_FIELDS = ("school", "school_class", "year_group", "sen_status", "need", "flag", "search", "sort")
+
+
+def _register_filters(
+    request: HttpRequest, schools: list[School], classes: list[SchoolClass]
+) -> selectors.RegisterFilters:
+    active_school = next((s for s in schools if s.pk == request.tenant.school_id), None)  # type: ignore[attr-defined]
+    saved = request.session.get(REGISTER_FILTERS) or {}
+    # The school chosen on the switcher focuses the register until the user picks another here.
+    defaults = {"school": str(active_school.uuid) if active_school else ""}
+    values = {**defaults, **{k: v for k, v in saved.items() if k in FILTER_FIELDS}}
+    return selectors.clean_filters(selectors.RegisterFilters(**values), schools=schools, classes=classes)
 
 
 @tenant_required
@@ -32,14 +44,10 @@ def register(request: HttpRequest) -> HttpResponse:
         if not request.htmx:  # type: ignore[attr-defined]
             return redirect("pupils:register")
     schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
-    active_school = next((s for s in schools if s.pk == request.tenant.school_id), None)  # type: ignore[attr-defined]
-    saved = request.session.get(REGISTER_FILTERS) or {}
-    filters = selectors.RegisterFilters(
-        # The school chosen on the switcher focuses the register until the user picks another here.
-        **{**{"school": str(active_school.uuid) if active_school else ""}, **saved}
+    classes: list[SchoolClass] = list(
+        policy.visible(request.user, SchoolClass.objects.select_related("school").order_by("school__name", "name"))
     )
-    if filters.school and filters.school not in {str(s.uuid) for s in schools}:
-        filters = selectors.RegisterFilters(**{**filters.__dict__, "school": ""})
+    filters = _register_filters(request, schools, classes)
     pupils = selectors.register_list(request.user, filters)
     page = Paginator(pupils, 50).get_page(request.GET.get("page"))
     context = {
@@ -50,6 +58,9 @@ def register(request: HttpRequest) -> HttpResponse:
         "year_groups": YearGroup.choices,
         "statuses": SenStatus.choices,
         "needs": NeedType.objects.order_by("code"),
+        "classes": classes,
+        "flags": [(key, label) for key, (label, _) in selectors.FLAGS.items()],
+        "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
         "several_schools": len(schools) > 1,
     }
     template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"  # type: ignore[attr-defined]
@@ -104,3 +115,17 @@ def register_entry(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
             messages.success(request, f"Register entry for {pupil.display_name} saved.")
             return redirect("pupils:record", pupil_uuid=pupil.uuid)
     return render(request, "pupils/register_entry.html", {"form": form, "pupil": pupil})
+
+
+@tenant_required
+def register_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered register as CSV, streamed; the export is logged as an access to the register."""
+    schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
+    classes: list[SchoolClass] = list(policy.visible(request.user, SchoolClass.objects.all()))
+    filters = _register_filters(request, schools, classes)
+    pupils = selectors.register_list(request.user, filters)
+    record_access(request, request.tenant.trust, action="export_register")  # type: ignore[attr-defined]
+    response = StreamingHttpResponse(exports.stream_csv(pupils), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="send-register-{stamp}.csv"'
+    return response

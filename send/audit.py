@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from send.models import AccessEvent
+from send.tenancy import require_trust_id
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -16,7 +17,7 @@ def client_ip(request: HttpRequest) -> str | None:
 def record_access(request: HttpRequest, obj: Any, action: str = "view") -> AccessEvent:
     user = getattr(request, "user", None)
     return AccessEvent.objects.create(
-        trust_id=obj.trust_id,
+        trust_id=getattr(obj, "trust_id", None) or require_trust_id(),
         user=user if user is not None and user.is_authenticated else None,
         api_client=getattr(request, "api_client_name", "") or "",
         object_type=obj._meta.label_lower,

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from send import policy
@@ -17,12 +18,12 @@ from send import policy
 M = TypeVar("M", bound=Model)
 
 
-def tenant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def tenant_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed in, with a trust chosen: otherwise sign in, or pick a trust on the switcher."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         tenant = getattr(request, "tenant", None)
         if tenant is None or tenant.trust is None:
             if tenant is not None and not tenant.choices:
