@@ -140,3 +140,45 @@ class RegisterChange(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.pupil} {self.status} from {self.starts_on}"
+
+
+class PassportStatus(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting", "Awaiting the SENCO's approval"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned with comments"
+
+
+@pghistory.track()
+class PassportVersion(TenantModel, PublicIdModel):
+    """One version of a pupil passport (one-page profile). Saving never overwrites: it adds a version."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="passport_versions")
+    number = models.PositiveIntegerField()
+    about_me = models.TextField("About me", blank=True)
+    important_to_me = models.TextField("What is important to me", blank=True)
+    how_to_support = models.TextField("How best to support me", blank=True)
+    what_helps = models.TextField("What helps", blank=True)
+    what_does_not_help = models.TextField("What does not help", blank=True)
+    pupil_voice = models.TextField("In my own words", blank=True)
+    key_strategies = models.TextField(
+        "Key strategies", help_text="One per line: shown to everyone who teaches the pupil, on the class view"
+    )
+    written_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=PassportStatus.choices, default=PassportStatus.AWAITING_APPROVAL)
+    senco_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "pupil", "number"], name="passport_version_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Passport v{self.number} of {self.pupil}"
+
+    @property
+    def strategies(self) -> list[str]:
+        return [line.strip(" -•\t") for line in self.key_strategies.splitlines() if line.strip(" -•\t")]

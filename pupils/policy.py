@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from pupils.models import Pupil, PupilNeed, RegisterChange
+from pupils.models import PassportVersion, Pupil, PupilNeed, RegisterChange
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.policy import SCHOOL_READERS
 from schools.selectors import roles_of
@@ -59,9 +59,21 @@ class PupilRule(policy.Rule):
     def can(self, user: Any, action: str, obj: Any) -> bool:
         if obj.trust_id != current_trust_id():
             return False
+        roles = roles_of(user)
         if action == "change":
-            roles = roles_of(user)
             return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, *REGISTER_EDITORS)
+        if action == "review_passport":
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, Role.SENCO)
+        if action == "edit_passport":
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, Role.SENCO):
+                return True
+            # class teachers: the pupils of the classes they teach, and only those
+            return (
+                roles.at_school(obj.school_id, Role.CLASS_TEACHER)
+                and ClassStaff.objects.filter(
+                    user_id=user.pk, role=ClassStaffRole.TEACHER, school_class_id=obj.school_class_id
+                ).exists()
+            )
         return super().can(user, action, obj)
 
 
@@ -85,3 +97,14 @@ class RegisterChangeRule(policy.Rule):
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
         return policy.can(user, action, obj.pupil)
+
+
+@policy.register(PassportVersion)
+class PassportVersionRule(policy.Rule):
+    """Passports are read by everyone who may open the pupil; `edit_passport` and `review_passport` are on the pupil."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        return policy.can(user, "view", obj.pupil)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pupils import views
+from pupils import passport_views, views
 
 app_name = "pupils"
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("export.csv", views.register_csv, name="register_csv"),
     path("<uuid:pupil_uuid>/", views.pupil_record, name="record"),
     path("<uuid:pupil_uuid>/register/", views.register_entry, name="register_entry"),
+    path("<uuid:pupil_uuid>/passport/edit/", passport_views.passport_edit, name="passport_edit"),
+    path("<uuid:pupil_uuid>/passport/versions/", passport_views.passport_versions, name="passport_versions"),
+    path("<uuid:pupil_uuid>/passport/review/", passport_views.passport_review, name="passport_review"),
+    path("classes/", passport_views.my_classes, name="my_classes"),
+    path("classes/<uuid:class_uuid>/passports/", passport_views.class_passports, name="class_passports"),
 ]

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from pupils import exports, reports, selectors, services
+from pupils import exports, passports, reports, selectors, services
 from pupils.forms import RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.models import School, SchoolClass, YearGroup
@@ -71,8 +71,13 @@ def register(request: HttpRequest) -> HttpResponse:
 def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
     pupil = selectors.pupil_for_record(request.user, pupil_uuid)
     record_access(request, pupil)
+    passport = passports.latest_version(pupil)
     context = {
         "pupil": pupil,
+        "passport": passport,
+        "passport_needs_updating": passports.needs_updating(passport, pupil.school),
+        "can_edit_passport": policy.can(request.user, "edit_passport", pupil),
+        "can_review_passport": policy.can(request.user, "review_passport", pupil),
         "register_history": selectors.register_history(pupil),
         "history": selectors.pupil_history(pupil),
         "can_change": policy.can(request.user, "change", pupil),

@@ -136,6 +136,11 @@ class School(TenantModel, PublicIdModel):
     )
     phase = models.CharField(max_length=20, choices=Phase.choices)
     federation = models.ForeignKey(Federation, null=True, blank=True, on_delete=models.SET_NULL, related_name="schools")
+    passport_max_age_terms = models.PositiveSmallIntegerField(
+        "Passports need updating after (terms)",
+        default=1,
+        help_text="A passport not updated since the start of this many terms ago is flagged as needing updating",
+    )
 
     class Meta:
         ordering = ["name"]

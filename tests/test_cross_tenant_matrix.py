@@ -26,6 +26,7 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "term_uuid": lambda w: w.term.uuid,
     "membership_uuid": lambda w: w.memberships["teacher"].uuid,
     "pupil_uuid": lambda w: w.pupils[0].uuid,
+    "class_uuid": lambda w: w.school_class.uuid,
     "file_uuid": lambda w: w.file.uuid,  # type: ignore[union-attr]
 }
 

@@ -29,7 +29,7 @@ def test_senco_signs_in_and_opens_a_pupil_record(page, live_url):
 
 
 def test_the_switcher_and_summary_pages(page, live_url):
-    sign_in(page, live_url, "senco@oakfield.example")
+    sign_in(page, live_url, "lead@oakfield.example")
     page.goto(f"{live_url}/switch/")
     check_accessibility(page)
     page.goto(f"{live_url}/pupils/summary/")
@@ -72,7 +72,32 @@ def test_a_governor_sees_figures_not_names(page, live_url):
 def test_the_pages_work_without_javascript(browser, live_url):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, live_url, "teacher@oakfield.example", check=False)
+    sign_in(page, live_url, "ta@oakfield.example", check=False)
     assert page.url.endswith("/pupils/")
     assert page.locator("table tbody tr").count() > 0
     context.close()
+
+
+def test_a_class_teacher_writes_a_passport_and_sees_it_on_the_class_view(page, live_url):
+    sign_in(page, live_url, "teacher@oakfield.example")
+    page.get_by_role("link", name="Classes").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.locator("main ul a").first.click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.locator(".govuk-summary-card__title a").first.click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="the passport").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.get_by_role("button", name="Save passport").click()  # empty: errors first
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.get_by_label("About me").fill("I love football and drawing maps.")
+    page.get_by_label("Key strategies").fill("Check I have understood the task\nMovement break after 20 minutes")
+    page.get_by_role("button", name="Save passport").click()
+    page.wait_for_load_state()
+    assert "Movement break after 20 minutes" in page.content()
+    check_accessibility(page)

@@ -290,7 +290,16 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
     from tests.test_cross_tenant_matrix import ROUTES
 
     arguments = {arg for route in ROUTES for arg in route.arguments}
-    assert arguments <= {"school_uuid", "term_uuid", "membership_uuid", "pupil_uuid", "file_uuid", "uidb64", "token"}
+    assert arguments <= {
+        "school_uuid",
+        "term_uuid",
+        "membership_uuid",
+        "pupil_uuid",
+        "file_uuid",
+        "class_uuid",
+        "uidb64",
+        "token",
+    }
     with tenant_context(world.a.trust.pk):
         assert world.a.pupils[0].upn not in reverse("pupils:record", kwargs={"pupil_uuid": world.a.pupils[0].uuid})
 
