@@ -11,6 +11,8 @@ export DATABASE_URL ?= postgresql://send_app:send_app@127.0.0.1:5432/send
 export OWNER_DATABASE_URL ?= postgresql://send_owner:send_owner@127.0.0.1:5432/send
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
+
+.PHONY: system-deps
 .PHONY: run setup test deps services db migrate seed lint typecheck audit lock browser clean
 
 run: setup
@@ -18,7 +20,15 @@ run: setup
 
 setup: deps services db migrate seed
 
-deps: $(VENV)/.installed node_modules/.installed static/build/app.css
+deps: system-deps $(VENV)/.installed node_modules/.installed static/build/app.css
+
+# WeasyPrint (PDFs) needs Pango from the system; installed from Debian's packages where missing.
+system-deps:
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so' || { \
+	  echo "Installing Pango for WeasyPrint"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
 
 # Exact versions from requirements.lock (regenerate with `make lock` after changing pyproject.toml).
 $(VENV)/.installed: pyproject.toml requirements.lock

@@ -8,13 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from pupils import passports, selectors
 from pupils.forms import PassportForm, PassportReviewForm
 from pupils.models import Pupil
+from pupils.tasks import render_passports_pdf
 from schools.models import SchoolClass
 from send import policy
+from send.celery import enqueue_on_commit
 from send.forms import add_service_errors
+from send.pdf import PdfJob
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
@@ -93,3 +97,31 @@ def my_classes(request: HttpRequest) -> HttpResponse:
         request.user, SchoolClass.objects.select_related("school")
     ).order_by("school__name", "name")
     return render(request, "pupils/my_classes.html", {"classes": classes})
+
+
+@require_POST
+@tenant_required
+def passport_pdf(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+    pupil = _pupil(request, pupil_uuid)
+    job = PdfJob.objects.create(
+        kind="passport",
+        title=f"Passport of {pupil.display_name}",
+        subject_id=str(pupil.uuid),
+        requested_by=request.user,  # type: ignore[misc]
+    )
+    enqueue_on_commit(render_passports_pdf, job.trust_id, job.pk)
+    return redirect("document", job_uuid=job.uuid)
+
+
+@require_POST
+@tenant_required
+def class_passports_pdf(request: HttpRequest, class_uuid: str) -> HttpResponse:
+    school_class = get_visible_or_404(request, SchoolClass.objects.all(), "view", uuid=class_uuid)
+    job = PdfJob.objects.create(
+        kind="class_passports",
+        title=f"Passports of {school_class.name}",
+        subject_id=str(school_class.uuid),
+        requested_by=request.user,  # type: ignore[misc]
+    )
+    enqueue_on_commit(render_passports_pdf, job.trust_id, job.pk)
+    return redirect("document", job_uuid=job.uuid)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("<uuid:pupil_uuid>/passport/edit/", passport_views.passport_edit, name="passport_edit"),
     path("<uuid:pupil_uuid>/passport/versions/", passport_views.passport_versions, name="passport_versions"),
     path("<uuid:pupil_uuid>/passport/review/", passport_views.passport_review, name="passport_review"),
+    path("<uuid:pupil_uuid>/passport/pdf/", passport_views.passport_pdf, name="passport_pdf"),
     path("classes/", passport_views.my_classes, name="my_classes"),
+    path("classes/<uuid:class_uuid>/passports/pdf/", passport_views.class_passports_pdf, name="class_passports_pdf"),
     path("classes/<uuid:class_uuid>/passports/", passport_views.class_passports, name="class_passports"),
 ]

@@ -64,6 +64,7 @@ class AccessEvent(models.Model):
         return f"{self.user_id} {self.action} {self.object_type}:{self.object_id} at {self.created_at}"
 
 
-from send.uploads import StoredFile  # noqa: E402  (registered with the app's models)
+from send.pdf import PdfJob  # noqa: E402  (registered with the app's models)
+from send.uploads import StoredFile  # noqa: E402
 
-__all__ = ["AccessEvent", "PublicIdModel", "StoredFile", "TenantModel"]
+__all__ = ["AccessEvent", "PdfJob", "PublicIdModel", "StoredFile", "TenantModel"]

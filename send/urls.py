@@ -15,6 +15,8 @@ urlpatterns = [
     path("switch/", views.switch, name="switch"),
     path("healthz", views.healthz, name="healthz"),
     path("files/<uuid:file_uuid>/", views.file_download, name="file_download"),
+    path("documents/<uuid:job_uuid>/", views.document, name="document"),
+    path("documents/<uuid:job_uuid>/download/", views.document_download, name="document_download"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from schools.models import Role, School
 from schools.selectors import roles_of
 from send import health, policy, uploads
+from send.audit import record_access
 from send.middleware import SESSION_SCHOOL, SESSION_TRUST
-from send.shortcuts import tenant_required
+from send.pdf import PdfJob
+from send.shortcuts import get_visible_or_404, tenant_required
 
 PUPIL_ROLES = {
     Role.TRUST_SEND_LEAD,
@@ -80,6 +84,23 @@ def switch(request: HttpRequest) -> HttpResponse:
 @tenant_required
 def file_download(request: HttpRequest, file_uuid: str) -> HttpResponse:
     return uploads.download(request, file_uuid)  # type: ignore[return-value]
+
+
+@tenant_required
+def document(request: HttpRequest, job_uuid: str) -> HttpResponse:
+    """A PDF being prepared: the page refreshes itself (no JavaScript needed) until it is ready."""
+    job = get_visible_or_404(request, PdfJob.objects.all(), "view", uuid=job_uuid)
+    return render(request, "documents/document.html", {"job": job})
+
+
+@tenant_required
+def document_download(request: HttpRequest, job_uuid: str) -> HttpResponseBase:
+    job = get_visible_or_404(request, PdfJob.objects.all(), "view", uuid=job_uuid)
+    if job.state != PdfJob.State.READY:
+        return redirect("document", job_uuid=job.uuid)
+    record_access(request, job, action="download_pdf")
+    filename = f"{slugify(job.title) or 'document'}.pdf"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 @never_cache

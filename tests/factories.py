@@ -25,6 +25,7 @@ from schools.models import (
     Trust,
     User,
 )
+from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from send.uploads import StoredFile, store_upload
 
@@ -76,6 +77,7 @@ class TrustWorld:
     pupils: list[Pupil]
     looked_after: Pupil
     file: StoredFile | None = None
+    pdf_job: PdfJob | None = None
     users: dict[str, User] = field(default_factory=dict)
     memberships: dict[str, Membership] = field(default_factory=dict)
 
@@ -158,6 +160,9 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
             SimpleUploadedFile(f"report-{slug}.png", PNG_BYTES, content_type="image/png"), pupils[0], None
         )
         ClassStaff.objects.create(school_class=school_class, user=world.users["teacher"], role="teacher")
+        world.pdf_job = PdfJob.objects.create(
+            kind="passport", title="Passport", subject_id=str(pupils[0].uuid), requested_by=world.users["senco"]
+        )
         ClassStaff.objects.create(school_class=school_class, user=world.users["ta"], role="ta")
     return world
 

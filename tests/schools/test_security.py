@@ -297,6 +297,7 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "pupil_uuid",
         "file_uuid",
         "class_uuid",
+        "job_uuid",
         "uidb64",
         "token",
     }
