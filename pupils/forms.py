@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from pupils.models import NeedType, SenStatus
+from pupils.models import Gender, NeedType, SenStatus
+from schools.models import School, SchoolClass, YearGroup
 
 
 class DateInput(forms.DateInput):
@@ -64,3 +65,26 @@ class PassportForm(forms.Form):
 class PassportReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("return", "Return with comments")])
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PupilForm(forms.Form):
+    legal_first_name = forms.CharField(max_length=100)
+    legal_last_name = forms.CharField(max_length=100)
+    preferred_first_name = forms.CharField(max_length=100, required=False)
+    preferred_last_name = forms.CharField(max_length=100, required=False)
+    date_of_birth = forms.DateField(widget=DateInput)
+    gender = forms.ChoiceField(choices=Gender.choices)
+    upn = forms.CharField(label="UPN", max_length=20, help_text="13 characters, for example B801200005001")
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(queryset=School.objects.none())
+    year_group = forms.ChoiceField(choices=YearGroup.choices)
+    school_class: forms.ModelChoiceField[SchoolClass] = forms.ModelChoiceField(
+        label="Class", queryset=SchoolClass.objects.none(), required=False
+    )
+    admission_date = forms.DateField(widget=DateInput, required=False)
+    leaving_date = forms.DateField(widget=DateInput, required=False)
+    mis_id = forms.CharField(label="MIS id", max_length=100, required=False)
+
+    def __init__(self, *args: Any, schools: Any, classes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+        self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]

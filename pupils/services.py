@@ -114,3 +114,67 @@ def change_register_entry(
         reason=reason.strip(),
         recorded_by=recorded_by,
     )
+
+
+PUPIL_FIELDS = (
+    "school",
+    "school_class",
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_first_name",
+    "preferred_last_name",
+    "date_of_birth",
+    "gender",
+    "upn",
+    "year_group",
+    "admission_date",
+    "leaving_date",
+    "mis_id",
+)
+
+
+class DuplicateUpn(ValidationError):
+    """The UPN belongs to another pupil of this trust; carries that pupil so the page can link to it."""
+
+    def __init__(self, existing: Pupil) -> None:
+        super().__init__({"upn": "Another pupil of this trust already has this UPN."})
+        self.existing = existing
+
+
+@transaction.atomic
+def save_pupil(pupil: Pupil | None, **fields: Any) -> Pupil:
+    """Add or correct a pupil's details. UPN checked (and normalised), dates in order, class in the school."""
+    from pupils.upn import validate_upn
+
+    errors: dict[str, list[str]] = {}
+    try:
+        fields["upn"] = validate_upn(fields.get("upn", ""))
+    except ValidationError as error:
+        errors["upn"] = error.messages
+    today = timezone.localdate()
+    born, admitted, left = fields.get("date_of_birth"), fields.get("admission_date"), fields.get("leaving_date")
+    if born and born > today:
+        errors.setdefault("date_of_birth", []).append("The date of birth cannot be in the future.")
+    if born and admitted and admitted < born:
+        errors.setdefault("admission_date", []).append("The admission date cannot be before the date of birth.")
+    if admitted and left and left < admitted:
+        errors.setdefault("leaving_date", []).append("The leaving date cannot be before the admission date.")
+    school_class = fields.get("school_class")
+    if school_class is not None and school_class.school_id != fields["school"].pk:
+        errors.setdefault("school_class", []).append("Choose a class of the pupil's school.")
+    if errors:
+        raise ValidationError(errors)
+    others = Pupil.objects.filter(upn=fields["upn"])
+    existing = (others.exclude(pk=pupil.pk) if pupil else others).first()
+    if existing is not None:
+        raise DuplicateUpn(existing)
+    pupil = pupil or Pupil()
+    for name in PUPIL_FIELDS:
+        setattr(pupil, name, fields.get(name) if fields.get(name) is not None else getattr(pupil, name, None))
+    pupil.preferred_first_name = fields.get("preferred_first_name") or ""
+    pupil.preferred_last_name = fields.get("preferred_last_name") or ""
+    pupil.mis_id = fields.get("mis_id") or ""
+    pupil.leaving_date = fields.get("leaving_date")
+    pupil.school_class = school_class
+    pupil.save()
+    return pupil

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from pupils import exports, passports, reports, selectors, services
-from pupils.forms import RegisterEntryForm
+from pupils.forms import PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.models import School, SchoolClass, YearGroup
 from send import policy
@@ -62,6 +63,7 @@ def register(request: HttpRequest) -> HttpResponse:
         "flags": [(key, label) for key, (label, _) in selectors.FLAGS.items()],
         "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
         "several_schools": len(schools) > 1,
+        "may_add": policy.visible(request.user, School.objects.all(), "add_pupil").exists(),
     }
     template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -134,3 +136,40 @@ def register_csv(request: HttpRequest) -> StreamingHttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="send-register-{stamp}.csv"'
     return response
+
+
+def _pupil_form_view(request: HttpRequest, pupil: Pupil | None) -> HttpResponse:
+    schools: QuerySet[School] = policy.visible(request.user, School.objects.order_by("name"), "add_pupil")
+    if pupil is None and not schools.exists():
+        raise PermissionDenied
+    classes = SchoolClass.objects.filter(school__in=schools).select_related("school").order_by("school__name", "name")
+    initial = {name: getattr(pupil, name) for name in services.PUPIL_FIELDS} if pupil else {}
+    if pupil:
+        initial.update(school=pupil.school_id, school_class=pupil.school_class_id)
+    form = PupilForm(request.POST or None, initial=initial, schools=schools, classes=classes)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_pupil(pupil, **form.cleaned_data)
+        except services.DuplicateUpn as error:
+            add_service_errors(form, error)
+            # a link to the existing pupil only for someone who may open them: no probing
+            duplicate = error.existing if policy.can(request.user, "view", error.existing) else None
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{saved.display_name} saved.")
+            return redirect("pupils:record", pupil_uuid=saved.uuid)
+    return render(request, "pupils/pupil_form.html", {"form": form, "pupil": pupil, "duplicate": duplicate})
+
+
+@tenant_required
+def pupil_create(request: HttpRequest) -> HttpResponse:
+    return _pupil_form_view(request, None)
+
+
+@tenant_required
+def pupil_edit(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+    pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
+    require(request, "change", pupil)
+    return _pupil_form_view(request, pupil)

@@ -67,11 +67,17 @@ class SchoolRule(policy.Rule):
             return queryset.filter(pk__in=roles.schools_with(*REPORT_READERS))
         if action in {"change", "delete"} and roles.has_trust_wide(Role.TRUST_ADMIN):
             return queryset
+        if action == "add_pupil":
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+                return queryset
+            return queryset.filter(pk__in=roles.schools_with(Role.SENCO))
         return queryset.none()
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
         if obj.trust_id != current_trust_id():
             return False
+        if action == "add_pupil":
+            return self.visible(user, type(obj)._default_manager.filter(pk=obj.pk), action).exists()
         roles = roles_of(user)
         if action == "view":
             return roles.has_trust_wide(Role.TRUST_ADMIN, Role.TRUST_SEND_LEAD) or obj.pk in roles.schools_with(
