@@ -13,7 +13,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 
 
 .PHONY: system-deps
-.PHONY: run setup test deps services db migrate seed lint typecheck audit lock browser clean
+.PHONY: run setup test deps services db migrate seed lint typecheck audit lock browser bench clean
 
 run: setup
 	WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
@@ -84,6 +84,10 @@ test: deps services db browser
 audit: $(VENV)/.installed
 	$(VENV)/bin/bandit -r send schools pupils provision reviews scripts -q -x '*/migrations/*'
 	$(PY) scripts/audit_dependencies.py
+
+# Register page and CSV export at 2,000 pupils on the register (a separate 'bench' trust in the dev database).
+bench: migrate
+	$(PY) manage.py bench_register --pupils $${BENCH_PUPILS:-2000} --repeat 5
 
 lint: deps
 	$(VENV)/bin/ruff check .
