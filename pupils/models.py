@@ -182,3 +182,117 @@ class PassportVersion(TenantModel, PublicIdModel):
     @property
     def strategies(self) -> list[str]:
         return [line.strip(" -•\t") for line in self.key_strategies.splitlines() if line.strip(" -•\t")]
+
+
+class ContactKind(models.TextChoices):
+    PARENT = "parent", "Parent or carer"
+    PROFESSIONAL = "professional", "External professional"
+
+
+class Relationship(models.TextChoices):
+    MOTHER = "mother", "Mother"
+    FATHER = "father", "Father"
+    CARER = "carer", "Carer"
+    GUARDIAN = "guardian", "Special guardian"
+    FOSTER = "foster", "Foster carer"
+    OTHER_FAMILY = "family", "Other family member"
+    EP = "ep", "Educational psychologist"
+    SALT = "salt", "Speech and language therapist"
+    OT = "ot", "Occupational therapist"
+    CAMHS = "camhs", "CAMHS"
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    VIRTUAL_SCHOOL = "virtual_school", "Virtual School"
+    HEALTH = "health", "Health professional"
+    OTHER = "other", "Other"
+
+
+@pghistory.track()
+class Contact(TenantModel, PublicIdModel):
+    """A parent or carer (with or without parental responsibility) or an external professional."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(max_length=20, choices=ContactKind.choices)
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    parental_responsibility = models.BooleanField(default=False)
+    organisation = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    mis_id = models.CharField("MIS id", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relationship_display()})"
+
+
+class ContactMethod(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Phone"
+    VIDEO = "video", "Video call"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    MEETING = "meeting", "Meeting"
+
+
+@pghistory.track()
+class ContactLogEntry(TenantModel, PublicIdModel):
+    """A conversation or meeting about the pupil: when, with whom, how, what was said, and any follow-up."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="contact_log")
+    happened_on = models.DateField("Date")
+    with_whom = models.CharField("With whom", max_length=200)
+    method = models.CharField("How", max_length=20, choices=ContactMethod.choices)
+    summary = models.TextField()
+    follow_up_on = models.DateField("Follow up by", null=True, blank=True)
+    recorded_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-happened_on", "-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.happened_on} {self.with_whom}"
+
+
+@pghistory.track()
+class PupilNote(TenantModel, PublicIdModel):
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField("Note")
+    written_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class Arrangement(models.TextChoices):
+    EXTRA_TIME = "extra_time", "Extra time (25%)"
+    READER = "reader", "Reader"
+    SCRIBE = "scribe", "Scribe"
+    REST_BREAKS = "rest_breaks", "Supervised rest breaks"
+    SEPARATE_ROOM = "separate_room", "Separate room"
+    WORD_PROCESSOR = "word_processor", "Word processor"
+    PROMPTER = "prompter", "Prompter"
+    MODIFIED_PAPER = "modified_paper", "Modified paper (enlarged or coloured)"
+    OTHER = "other", "Other"
+
+
+@pghistory.track()
+class AccessArrangement(TenantModel, PublicIdModel):
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="access_arrangements")
+    arrangement = models.CharField(max_length=20, choices=Arrangement.choices)
+    evidence = models.TextField(help_text="What shows the need, for example a specialist assessment and its date")
+    assessments = models.CharField(max_length=200, help_text="Which assessments, for example KS2 SATs May 2027")
+    recorded_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["arrangement"]
+
+    def __str__(self) -> str:
+        return self.get_arrangement_display()

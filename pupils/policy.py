@@ -7,7 +7,16 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from pupils.models import PassportVersion, Pupil, PupilNeed, RegisterChange
+from pupils.models import (
+    AccessArrangement,
+    Contact,
+    ContactLogEntry,
+    PassportVersion,
+    Pupil,
+    PupilNeed,
+    PupilNote,
+    RegisterChange,
+)
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.policy import SCHOOL_READERS
 from schools.selectors import roles_of
@@ -62,6 +71,22 @@ class PupilRule(policy.Rule):
         roles = roles_of(user)
         if action == "change":
             return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, *REGISTER_EDITORS)
+        if action == "manage_record":
+            # contacts, the contact log, documents and access arrangements
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(
+                obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO
+            )
+        if action == "add_note":
+            # everyone who works with the pupil may add a note: whoever may open the record, but not the head
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(
+                obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO
+            ):
+                return True
+            if roles.schools_with(Role.HEADTEACHER) and not roles.schools_with(
+                Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.DESIGNATED_TEACHER
+            ):
+                return False
+            return super().can(user, "view", obj)
         if action == "review_passport":
             return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, Role.SENCO)
         if action == "edit_passport":
@@ -108,3 +133,17 @@ class PassportVersionRule(policy.Rule):
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
         return policy.can(user, "view", obj.pupil)
+
+
+class FollowsPupilRule(policy.Rule):
+    """Record sections are seen by whoever may open the pupil."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        return policy.can(user, "view" if action == "view" else "manage_record", obj.pupil)
+
+
+for _model in (Contact, ContactLogEntry, PupilNote, AccessArrangement):
+    policy.register(_model)(type(f"{_model.__name__}Rule", (FollowsPupilRule,), {}))

@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from pupils import exports, passports, reports, selectors, services
+from pupils import exports, passports, records, reports, selectors, services
 from pupils.forms import PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.models import School, SchoolClass, YearGroup
@@ -81,6 +81,9 @@ def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
         "can_edit_passport": policy.can(request.user, "edit_passport", pupil),
         "can_review_passport": policy.can(request.user, "review_passport", pupil),
         "register_history": selectors.register_history(pupil),
+        "can_manage_record": policy.can(request.user, "manage_record", pupil),
+        "can_add_note": policy.can(request.user, "add_note", pupil),
+        **records.record_sections(pupil),
         "history": selectors.pupil_history(pupil),
         "can_change": policy.can(request.user, "change", pupil),
     }
@@ -173,3 +176,25 @@ def pupil_edit(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
     require(request, "change", pupil)
     return _pupil_form_view(request, pupil)
+
+
+@tenant_required
+def record_add(request: HttpRequest, pupil_uuid: str, section: str) -> HttpResponse:
+    """Add to one section of the pupil record (contacts, contact log, notes, documents, access arrangements)."""
+    spec = records.SECTIONS.get(section)
+    if spec is None:
+        raise Http404("No such section")
+    pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
+    require(request, spec.action, pupil)
+    form = spec.form(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            records.add_to_record(pupil, form, request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)  # type: ignore[arg-type]
+        else:
+            messages.success(request, spec.saved)
+            return redirect("pupils:record", pupil_uuid=pupil.uuid)
+    return render(
+        request, "pupils/record_add.html", {"form": form, "pupil": pupil, "title": spec.title, "section": section}
+    )

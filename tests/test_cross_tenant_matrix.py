@@ -27,6 +27,7 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "membership_uuid": lambda w: w.memberships["teacher"].uuid,
     "pupil_uuid": lambda w: w.pupils[0].uuid,
     "class_uuid": lambda w: w.school_class.uuid,
+    "section": lambda w: "note",
     "job_uuid": lambda w: w.pdf_job.uuid,  # type: ignore[union-attr]
     "file_uuid": lambda w: w.file.uuid,  # type: ignore[union-attr]
 }

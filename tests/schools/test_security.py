@@ -298,6 +298,7 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "file_uuid",
         "class_uuid",
         "job_uuid",
+        "section",
         "uidb64",
         "token",
     }
