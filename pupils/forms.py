@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from pupils.models import Gender, NeedType, SenStatus
+from pupils.models import Flag, Gender, NeedType, SenStatus
 from schools.models import School, SchoolClass, YearGroup
 
 
@@ -88,3 +88,12 @@ class PupilForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools  # type: ignore[attr-defined]
         self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
+
+
+class FlagForm(forms.Form):
+    flag = forms.ChoiceField(choices=Flag.choices)
+    holds = forms.TypedChoiceField(
+        label="Change", choices=[("1", "It starts"), ("0", "It ends")], coerce=lambda v: v == "1"
+    )
+    on = forms.DateField(label="From", widget=DateInput)
+    reason = forms.CharField(max_length=300, help_text="For example: placement began, confirmed by the Virtual School")

@@ -79,6 +79,9 @@ class Pupil(TenantModel, PublicIdModel):
     is_previously_looked_after = models.BooleanField("Previously looked after (PLAC)", default=False)
     is_eal = models.BooleanField("English as an additional language", default=False)
     is_pupil_premium = models.BooleanField(default=False)
+    has_medical_needs = models.BooleanField("Medical needs", default=False)
+    has_early_help_plan = models.BooleanField("Early Help plan", default=False)
+    is_young_carer = models.BooleanField("Young carer", default=False)
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
@@ -296,3 +299,50 @@ class AccessArrangement(TenantModel, PublicIdModel):
 
     def __str__(self) -> str:
         return self.get_arrangement_display()
+
+
+class Flag(models.TextChoices):
+    """Flags kept with history; each maps to the pupil's current boolean of the same meaning."""
+
+    EAL = "eal", "English as an additional language"
+    LAC = "lac", "Looked after (LAC)"
+    PLAC = "plac", "Previously looked after (PLAC)"
+    PUPIL_PREMIUM = "pp", "Pupil premium"
+    MEDICAL = "medical", "Medical needs"
+    EARLY_HELP = "early_help", "Early Help plan"
+    YOUNG_CARER = "young_carer", "Young carer"
+
+
+FLAG_FIELDS = {
+    Flag.EAL: "is_eal",
+    Flag.LAC: "is_looked_after",
+    Flag.PLAC: "is_previously_looked_after",
+    Flag.PUPIL_PREMIUM: "is_pupil_premium",
+    Flag.MEDICAL: "has_medical_needs",
+    Flag.EARLY_HELP: "has_early_help_plan",
+    Flag.YOUNG_CARER: "is_young_carer",
+}
+
+
+@pghistory.track()
+class FlagPeriod(TenantModel):
+    """A flag held from one date to another (open while it still holds): LAC and PLAC are census flags with history."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="flag_periods")
+    flag = models.CharField(max_length=20, choices=Flag.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=300)
+    recorded_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["flag", "-starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "pupil", "flag"], condition=Q(ends_on__isnull=True), name="one_open_period_per_flag"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_flag_display()} from {self.starts_on}"

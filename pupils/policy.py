@@ -71,6 +71,11 @@ class PupilRule(policy.Rule):
         roles = roles_of(user)
         if action == "change":
             return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, *REGISTER_EDITORS)
+        if action == "change_flags":
+            # the designated teacher keeps the looked-after flags (checked per flag in the view)
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(
+                obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO, Role.DESIGNATED_TEACHER
+            )
         if action == "manage_record":
             # contacts, the contact log, documents and access arrangements
             return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(

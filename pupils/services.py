@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pupils.models import NeedType, Pupil, PupilNeed, RegisterChange, SenStatus
+from pupils.models import FLAG_FIELDS, Flag, FlagPeriod, NeedType, Pupil, PupilNeed, RegisterChange, SenStatus
 
 
 def _need_valid_on(need: NeedType, day: dt.date) -> bool:
@@ -178,3 +178,35 @@ def save_pupil(pupil: Pupil | None, **fields: Any) -> Pupil:
     pupil.school_class = school_class
     pupil.save()
     return pupil
+
+
+@transaction.atomic
+def set_flag(pupil: Pupil, *, flag: str, holds: bool, on: dt.date, reason: str, by: Any) -> FlagPeriod | None:
+    """Start or end a flag from a date, keeping the periods as history; the pupil's boolean follows."""
+    field = FLAG_FIELDS[Flag(flag)]
+    pupil = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    open_period = FlagPeriod.objects.filter(pupil=pupil, flag=flag, ends_on__isnull=True).first()
+    errors: dict[str, str] = {}
+    if on > timezone.localdate():
+        errors["on"] = "The date cannot be in the future."
+    if on < pupil.date_of_birth:
+        errors["on"] = "The date cannot be before the pupil's birth."
+    if holds and open_period is not None:
+        errors["holds"] = f"{Flag(flag).label} already holds, since {open_period.starts_on:%-d %B %Y}."
+    if not holds and open_period is None:
+        errors["holds"] = f"{Flag(flag).label} does not hold now, so it cannot end."
+    if not holds and open_period is not None and on < open_period.starts_on:
+        errors["on"] = f"It cannot end before it started ({open_period.starts_on:%-d %B %Y})."
+    if not reason.strip():
+        errors["reason"] = "Say why."
+    if errors:
+        raise ValidationError(errors)
+    setattr(pupil, field, holds)
+    pupil.save(update_fields=[field])
+    if holds:
+        return FlagPeriod.objects.create(pupil=pupil, flag=flag, starts_on=on, reason=reason.strip(), recorded_by=by)
+    if open_period is None:  # guarded above; a clear error rather than a crash
+        raise ValidationError({"holds": "It does not hold now."})
+    open_period.ends_on = on
+    open_period.save(update_fields=["ends_on"])
+    return open_period

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from pupils import exports, passports, records, reports, selectors, services
-from pupils.forms import PupilForm, RegisterEntryForm
+from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.models import School, SchoolClass, YearGroup
 from send import policy
@@ -83,6 +83,7 @@ def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
         "register_history": selectors.register_history(pupil),
         "can_manage_record": policy.can(request.user, "manage_record", pupil),
         "can_add_note": policy.can(request.user, "add_note", pupil),
+        "can_change_flags": policy.can(request.user, "change_flags", pupil),
         **records.record_sections(pupil),
         "history": selectors.pupil_history(pupil),
         "can_change": policy.can(request.user, "change", pupil),
@@ -198,3 +199,28 @@ def record_add(request: HttpRequest, pupil_uuid: str, section: str) -> HttpRespo
     return render(
         request, "pupils/record_add.html", {"form": form, "pupil": pupil, "title": spec.title, "section": section}
     )
+
+
+LOOKED_AFTER_FLAGS = {"lac", "plac"}
+
+
+@tenant_required
+def flags(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+    """Start or end a flag (EAL, LAC, PLAC, pupil premium, medical, Early Help, young carer) with history."""
+    pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
+    require(request, "change_flags", pupil)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        flag = form.cleaned_data["flag"]
+        # a designated teacher without a SENCO role keeps only the looked-after flags
+        if flag not in LOOKED_AFTER_FLAGS and not policy.can(request.user, "manage_record", pupil):
+            raise PermissionDenied
+        try:
+            services.set_flag(pupil, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Flag saved.")
+            return redirect("pupils:record", pupil_uuid=pupil.uuid)
+    periods = pupil.flag_periods.select_related("recorded_by").order_by("flag", "-starts_on")
+    return render(request, "pupils/flags.html", {"form": form, "pupil": pupil, "periods": periods})
