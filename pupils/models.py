@@ -79,6 +79,9 @@ class Pupil(TenantModel, PublicIdModel):
     is_previously_looked_after = models.BooleanField("Previously looked after (PLAC)", default=False)
     is_eal = models.BooleanField("English as an additional language", default=False)
     is_pupil_premium = models.BooleanField(default=False)
+    photo = models.ForeignKey(
+        "send.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     has_medical_needs = models.BooleanField("Medical needs", default=False)
     has_early_help_plan = models.BooleanField("Early Help plan", default=False)
     is_young_carer = models.BooleanField("Young carer", default=False)

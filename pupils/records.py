@@ -82,6 +82,7 @@ SECTIONS = {
         AccessArrangementForm, "manage_record", "Add an access arrangement", "Access arrangement added."
     ),
     "document": Section(DocumentForm, "manage_record", "Upload a document", "Document uploaded."),
+    "photo": Section(forms.Form, "manage_record", "Add a photo", "Photo saved."),  # replaced below
 }
 AUTHOR_FIELD = {ContactLogEntry: "recorded_by", PupilNote: "written_by", AccessArrangement: "recorded_by"}
 
@@ -91,6 +92,8 @@ def add_to_record(pupil: Pupil, form: forms.BaseForm, by: Any) -> Any:
     """Save a section's form for the pupil, with its author; a document goes through the upload checks."""
     if isinstance(form, DocumentForm):
         return store_upload(form.cleaned_data["file"], pupil, by)
+    if isinstance(form, PhotoForm):
+        return set_photo(pupil, form.cleaned_data["photo"], by)
     if not isinstance(form, forms.ModelForm):
         raise ValidationError("Unknown section")
     item = form.save(commit=False)
@@ -165,3 +168,23 @@ def timeline(pupil: Pupil, contact_log: list[Any], notes: list[Any], documents: 
     if pupil.admission_date:
         items.append(TimelineItem(pupil.admission_date, "Admission", f"Admitted to {pupil.school.name}", ""))
     return sorted(items, key=lambda item: item.on, reverse=True)
+
+
+class PhotoForm(forms.Form):
+    photo = forms.ImageField(help_text="A PNG or JPEG photo, with the parents' consent")
+
+
+@transaction.atomic
+def set_photo(pupil: Pupil, upload: Any, by: Any) -> StoredFile:
+    """Only where the school shows photos, and only images (checked by content, like every upload)."""
+    if not pupil.school.pupil_photos:
+        raise ValidationError({"photo": "This school does not show pupil photos (a setting in Trust admin)."})
+    stored = store_upload(upload, pupil, by)
+    if not stored.content_type.startswith("image/"):
+        raise ValidationError({"photo": "Upload a PNG or JPEG photo."})
+    pupil.photo = stored
+    pupil.save(update_fields=["photo"])
+    return stored
+
+
+SECTIONS["photo"] = Section(PhotoForm, "manage_record", "Add a photo", "Photo saved.")

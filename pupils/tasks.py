@@ -20,7 +20,7 @@ def render_passports_pdf(trust_id: int, job_id: int) -> str:
     if job.state != PdfJob.State.PENDING:
         return job.state  # a redelivered task after success: nothing to do
     try:
-        pupils = selectors.visible_pupils(job.requested_by).select_related("school", "school_class")
+        pupils = selectors.visible_pupils(job.requested_by).select_related("school", "school_class", "photo")
         if job.kind == "class_passports":
             school_class = SchoolClass.objects.select_related("school").get(uuid=job.subject_id)
             rows = passports.class_passports(school_class, pupils)

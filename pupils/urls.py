@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:pupil_uuid>/", views.pupil_record, name="record"),
     path("<uuid:pupil_uuid>/edit/", views.pupil_edit, name="edit"),
     path("<uuid:pupil_uuid>/flags/", views.flags, name="flags"),
+    path("<uuid:pupil_uuid>/photo/", views.photo, name="photo"),
     path("<uuid:pupil_uuid>/add/<slug:section>/", views.record_add, name="record_add"),
     path("<uuid:pupil_uuid>/register/", views.register_entry, name="register_entry"),
     path("<uuid:pupil_uuid>/passport/edit/", passport_views.passport_edit, name="passport_edit"),

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -224,3 +225,12 @@ def flags(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
             return redirect("pupils:record", pupil_uuid=pupil.uuid)
     periods = pupil.flag_periods.select_related("recorded_by").order_by("flag", "-starts_on")
     return render(request, "pupils/flags.html", {"form": form, "pupil": pupil, "periods": periods})
+
+
+@tenant_required
+def photo(request: HttpRequest, pupil_uuid: str) -> HttpResponseBase:
+    """The pupil's photo, shown inline on their record and passport, to those who may open the record."""
+    pupil = get_visible_or_404(request, Pupil.objects.select_related("school", "photo"), "view", uuid=pupil_uuid)
+    if pupil.photo is None or not pupil.school.pupil_photos:
+        raise Http404("No photo")
+    return FileResponse(pupil.photo.file.open("rb"), content_type=pupil.photo.content_type)

@@ -26,6 +26,7 @@ class SchoolForm(forms.Form):
     federation: forms.ModelChoiceField[Federation] = forms.ModelChoiceField(
         queryset=Federation.objects.none(), required=False
     )
+    pupil_photos = forms.BooleanField(label="Show pupil photos on records and passports", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

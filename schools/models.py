@@ -136,6 +136,9 @@ class School(TenantModel, PublicIdModel):
     )
     phase = models.CharField(max_length=20, choices=Phase.choices)
     federation = models.ForeignKey(Federation, null=True, blank=True, on_delete=models.SET_NULL, related_name="schools")
+    pupil_photos = models.BooleanField(
+        "Show pupil photos", default=False, help_text="Photos on pupil records, passports and their PDFs"
+    )
     passport_max_age_terms = models.PositiveSmallIntegerField(
         "Passports need updating after (terms)",
         default=1,

@@ -51,6 +51,7 @@ def _school_form_view(request: HttpRequest, school: School | None) -> HttpRespon
             "establishment_number": school.establishment_number,
             "phase": school.phase,
             "federation": school.federation_id,
+            "pupil_photos": school.pupil_photos,
         }
     form = SchoolForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -29,10 +29,10 @@ from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from send.uploads import StoredFile, store_upload
 
-# The smallest valid PNG: one transparent pixel.
+# A valid 2x2 PNG (made with Pillow; checksums correct).
 PNG_BYTES = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001649444154789c633c2127c7c0c0c0c4c0c0c0c0c000000d0401087d71ca660000000049454e44ae426082"
 )
 
 PASSWORD = "correct-horse-battery-staple"
