@@ -22,6 +22,18 @@ from schools.selectors import roles_of
 from send import policy
 from send.tenancy import current_trust_id
 
+# Roles that open named pupils' records (and so must pass a second factor first).
+PUPIL_ROLES = frozenset(
+    {
+        Role.TRUST_SEND_LEAD,
+        Role.SENCO,
+        Role.ASSISTANT_SENCO,
+        Role.DESIGNATED_TEACHER,
+        Role.CLASS_TEACHER,
+        Role.TEACHING_ASSISTANT,
+        Role.HEADTEACHER,
+    }
+)
 # Roles that read the SEND register and reports of a whole school.
 SCHOOL_READERS = (Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER)
 REPORT_READERS = (Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER, Role.GOVERNOR)
@@ -48,6 +60,8 @@ class TrustRule(policy.Rule):
             return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or bool(roles.schools_with(*REPORT_READERS))
         if action == "view":
             return not roles.is_empty
+        if action == "view_pupils":
+            return bool(roles.all_roles & PUPIL_ROLES)
         return False
 
 

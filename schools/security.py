@@ -19,25 +19,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from schools.models import Membership, Role, SignIn, User
+from schools.models import Membership, SignIn, User
+from schools.policy import PUPIL_ROLES
 from send.audit import client_ip
 from send.tenancy import own_rows_context
 
 SIGNED_IN_AT = "signed_in_at"
 REAUTHENTICATED_AT = "reauthenticated_at"
 
-# Roles that open named pupils' records: these must pass a second factor first.
-PUPIL_ROLES = frozenset(
-    {
-        Role.TRUST_SEND_LEAD,
-        Role.SENCO,
-        Role.ASSISTANT_SENCO,
-        Role.DESIGNATED_TEACHER,
-        Role.CLASS_TEACHER,
-        Role.TEACHING_ASSISTANT,
-        Role.HEADTEACHER,
-    }
-)
 # Pages a signed-in user may open before the second factor.
 MFA_EXEMPT_URL_NAMES = frozenset(
     {

@@ -12,30 +12,18 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from schools.models import Role, School
-from schools.selectors import roles_of
+from schools.models import School
 from send import health, policy, uploads
 from send.audit import record_access
 from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.pdf import PdfJob
 from send.shortcuts import get_visible_or_404, tenant_required
 
-PUPIL_ROLES = {
-    Role.TRUST_SEND_LEAD,
-    Role.SENCO,
-    Role.ASSISTANT_SENCO,
-    Role.DESIGNATED_TEACHER,
-    Role.CLASS_TEACHER,
-    Role.TEACHING_ASSISTANT,
-    Role.HEADTEACHER,
-}
-
 
 @tenant_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role where it works: pupil roles to the register, admins to the admin area, governors to figures."""
-    roles = roles_of(request.user).all_roles
-    if roles & PUPIL_ROLES:
+    if policy.can(request.user, "view_pupils", request.tenant.trust):  # type: ignore[attr-defined]
         return redirect("pupils:register")
     if policy.can(request.user, "manage", request.tenant.trust):  # type: ignore[attr-defined]
         return redirect("schools:admin_home")

@@ -168,3 +168,9 @@ def test_term_rule_lets_staff_read_but_not_change(world):
         assert policy.can(world.a.users["teacher"], "view", world.a.term)
         assert not policy.can(world.a.users["teacher"], "change", world.a.term)
         assert Term.objects.filter(pk=world.a.term.pk).exists()
+
+
+@pytest.mark.parametrize(("role", "allowed"), [(r, r not in {"governor", "admin"}) for r in ALL_ROLES])
+def test_who_works_with_named_pupils(world, role, allowed):
+    with tenant_context(world.a.trust.pk):
+        assert policy.can(world.a.users[role], "view_pupils", world.a.trust) is allowed
