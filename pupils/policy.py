@@ -107,48 +107,28 @@ class PupilRule(policy.Rule):
         return super().can(user, action, obj)
 
 
-@policy.register(PupilNeed)
-class PupilNeedRule(policy.Rule):
-    """Needs follow their pupil."""
-
-    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
-        return queryset.filter(pupil__in=policy.visible(user, Pupil, action).values("pk"))
-
-    def can(self, user: Any, action: str, obj: Any) -> bool:
-        return policy.can(user, action, obj.pupil)
-
-
-@policy.register(RegisterChange)
-class RegisterChangeRule(policy.Rule):
-    """Register history follows its pupil."""
-
-    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
-        return queryset.filter(pupil__in=policy.visible(user, Pupil, action).values("pk"))
-
-    def can(self, user: Any, action: str, obj: Any) -> bool:
-        return policy.can(user, action, obj.pupil)
-
-
-@policy.register(PassportVersion)
-class PassportVersionRule(policy.Rule):
-    """Passports are read by everyone who may open the pupil; `edit_passport` and `review_passport` are on the pupil."""
-
-    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
-        return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))
-
-    def can(self, user: Any, action: str, obj: Any) -> bool:
-        return policy.can(user, "view", obj.pupil)
-
-
 class FollowsPupilRule(policy.Rule):
-    """Record sections are seen by whoever may open the pupil."""
+    """Rows that belong to one pupil are seen by whoever may open the pupil; changing them is the pupil's
+    `write_action` (or the same action on the pupil, when None)."""
+
+    write_action: str | None = "manage_record"
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
-        return policy.can(user, "view" if action == "view" else "manage_record", obj.pupil)
+        if action == "view" or self.write_action is None:
+            return policy.can(user, action, obj.pupil)
+        return policy.can(user, self.write_action, obj.pupil)
 
 
-for _model in (Contact, ContactLogEntry, PupilNote, AccessArrangement):
-    policy.register(_model)(type(f"{_model.__name__}Rule", (FollowsPupilRule,), {}))
+for _model, _write in (
+    (PupilNeed, None),
+    (RegisterChange, None),
+    (PassportVersion, "edit_passport"),
+    (Contact, "manage_record"),
+    (ContactLogEntry, "manage_record"),
+    (PupilNote, "manage_record"),
+    (AccessArrangement, "manage_record"),
+):
+    policy.register(_model)(type(f"{_model.__name__}Rule", (FollowsPupilRule,), {"write_action": _write}))

@@ -174,3 +174,18 @@ def test_term_rule_lets_staff_read_but_not_change(world):
 def test_who_works_with_named_pupils(world, role, allowed):
     with tenant_context(world.a.trust.pk):
         assert policy.can(world.a.users[role], "view_pupils", world.a.trust) is allowed
+
+
+def test_rows_of_a_pupil_follow_the_pupil(world):
+    from pupils.models import Contact, PupilNeed
+
+    a = world.a
+    with tenant_context(a.trust.pk):
+        mine, other = a.pupils[0], a.pupils[2]
+        contact = Contact.objects.create(pupil=mine, kind="parent", name="Parent", relationship="mother")
+        teacher, senco, head = a.users["teacher"], a.users["senco"], a.users["head"]
+        assert policy.can(teacher, "view", contact) and policy.can(head, "view", contact)
+        assert not policy.can(teacher, "change", contact) and not policy.can(head, "change", contact)
+        assert policy.can(senco, "change", contact)
+        needs = set(policy.visible(teacher, PupilNeed).values_list("pupil_id", flat=True))
+        assert mine.pk in needs and other.pk not in needs
