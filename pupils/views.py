@@ -15,6 +15,7 @@ from pupils import exports, passports, records, reports, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.models import School, SchoolClass, YearGroup
+from schools.security import reauthentication_required
 from send import policy
 from send.audit import record_access
 from send.forms import add_service_errors
@@ -130,6 +131,7 @@ def register_entry(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 
 @tenant_required
+@reauthentication_required
 def register_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered register as CSV, streamed; the export is logged as an access to the register."""
     schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))

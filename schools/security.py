@@ -14,6 +14,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -143,11 +144,11 @@ def recently_authenticated(request: HttpRequest) -> bool:
     return at is not None and timezone.now().timestamp() - float(at) < settings.REAUTHENTICATE_MAX_AGE.total_seconds()
 
 
-def reauthentication_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def reauthentication_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Step-up: ask for the password (and the second factor, if enrolled) again before a sensitive action."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not recently_authenticated(request):
             return redirect(f"{reverse('reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)

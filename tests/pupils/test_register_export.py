@@ -64,3 +64,14 @@ def test_sorting_and_flag_filters(world):
     assert statuses == sorted(statuses, key="EKN".index)
     client.post(reverse("pupils:register"), {"sort": "nonsense", "flag": "nonsense", "school_class": "x"})
     assert client.get(reverse("pupils:register")).status_code == 200
+
+
+def test_exporting_the_register_asks_to_confirm_who_you_are_first(world):
+    from django.utils import timezone
+
+    client = client_for(world.a.users["senco"])
+    session = client.session
+    session["reauthenticated_at"] = timezone.now().timestamp() - 3600
+    session.save()
+    response = client.get(reverse("pupils:register_csv"))
+    assert response.status_code == 302 and response.url.startswith(reverse("reauthenticate"))
