@@ -372,3 +372,32 @@ def test_choosing_a_school_on_the_switcher_focuses_the_register(world):
 def test_the_trust_admin_link_is_shown_by_the_policy(world, role, shown):
     response = client_for(world.a.users[role]).get(reverse("home"), follow=True)
     assert ("Trust admin</a>" in response.content.decode()) is shown
+
+
+def test_more_list_pages_keep_their_query_count_as_rows_grow(world):
+    """Term dates, classes and passport versions: the count with a few rows equals the count with many."""
+    from pupils.passports import save_passport
+    from schools.models import SchoolClass
+
+    a = world.a
+    admin, senco = client_for(a.users["admin"]), client_for(a.users["senco"])
+    pages = [
+        (admin, reverse("schools:school_terms", kwargs={"school_uuid": a.school.uuid})),
+        (senco, reverse("pupils:my_classes")),
+        (senco, reverse("pupils:passport_versions", kwargs={"pupil_uuid": a.pupils[0].uuid})),
+    ]
+    for client, url in pages:
+        client.get(url)
+    before = [count_queries(client, url) for client, url in pages]
+    with tenant_context(a.trust.pk):
+        for month in range(1, 8):
+            Term.objects.create(
+                school=a.school,
+                school_year=a.year,
+                name=f"Extra {month}",
+                starts_on=dt.date(2027, month, 1),
+                ends_on=dt.date(2027, month, 20),
+            )
+            SchoolClass.objects.create(school=a.school, school_year=a.year, name=f"Extra {month}", year_group="3")
+            save_passport(a.pupils[0], written_by=a.users["senco"], about_me="x", key_strategies=f"Strategy {month}")
+    assert [count_queries(client, url) for client, url in pages] == before
