@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
@@ -272,6 +273,64 @@ def _seed_school(
     return classes
 
 
+STRATEGIES = {
+    "SLCN": ["Give instructions one step at a time", "Check understanding: ask me to say it back", "Use visuals"],
+    "SEMH": ["Greet me at the door", "Let me use my time-out card", "Praise privately, not in front of others"],
+    "ASD": [
+        "Warn me before changes to the routine",
+        "Let me wear ear defenders in the hall",
+        "Use my visual timetable",
+    ],
+    "MLD": ["Break tasks into small steps", "Pre-teach key words", "Give me extra time to answer"],
+    "SPLD": ["Give me a coloured overlay", "Do not ask me to read aloud without warning", "Let me record ideas orally"],
+}
+DEFAULT_STRATEGIES = ["Seat me near the front", "Check in with me at the start of each lesson"]
+
+
+def _seed_records(pupils: list[Pupil], senco: User, teacher: User, rng: random.Random, fake: Faker) -> None:
+    """Passports, a parent contact and a contact-log entry for the demo's SEND pupils, so records are not empty."""
+    from pupils.models import Contact, ContactLogEntry, PassportStatus, PassportVersion
+
+    for pupil in pupils:
+        if PassportVersion.objects.filter(pupil=pupil).exists():
+            continue
+        primary = next((n.need_type.code for n in pupil.needs.all() if n.rank == 1), "")
+        strategies = STRATEGIES.get(primary, DEFAULT_STRATEGIES)
+        first = pupil.preferred_first_name or pupil.legal_first_name
+        PassportVersion.objects.create(
+            pupil=pupil,
+            number=1,
+            about_me=f"I am {first}. I like {rng.choice(['football', 'drawing', 'dinosaurs', 'Lego', 'music'])}.",
+            important_to_me=rng.choice(["My family and my dog", "Seeing my friends at lunch", "Knowing what is next"]),
+            how_to_support="Speak calmly and give me time to think before I answer.",
+            what_helps=rng.choice(["A quiet corner", "Movement breaks", "Working with a partner"]),
+            what_does_not_help=rng.choice(["Sudden noise", "Being rushed", "Long lists of instructions"]),
+            pupil_voice=rng.choice(["I work best when it is calm.", "I like it when people explain things twice."]),
+            key_strategies="\n".join(strategies),
+            written_by=teacher,
+            status=PassportStatus.APPROVED,
+            reviewed_by=senco,
+            reviewed_at=timezone.now(),
+        )
+        parent = fake.name_female() if rng.random() < 0.6 else fake.name_male()
+        Contact.objects.create(
+            pupil=pupil,
+            kind="parent",
+            name=parent,
+            relationship=rng.choice(["mother", "father", "carer"]),
+            parental_responsibility=True,
+            phone=f"07700 900{rng.randrange(100, 999)}",
+        )
+        ContactLogEntry.objects.create(
+            pupil=pupil,
+            happened_on=dt.date(2026, 10, rng.randrange(1, 20)),
+            with_whom=parent,
+            method=rng.choice(["phone", "in_person", "meeting"]),
+            summary="Talked through the passport and this term's targets; agreed to review at parents' evening.",
+            recorded_by=senco,
+        )
+
+
 def _ensure_teacher_class_has_send_pupils(klass: SchoolClass) -> None:
     """The demo teacher must see SEND pupils and the designated teacher a looked-after child."""
     pupils = list(Pupil.objects.filter(school_class=klass).order_by("upn"))
@@ -334,6 +393,14 @@ def seed_trust(spec: TrustSpec, stdout: Writer | None = None) -> Trust:
         ClassStaff.objects.get_or_create(school_class=teacher_class, user=users[Role.TEACHING_ASSISTANT], role="ta")
         ClassStaff.objects.get_or_create(school_class=other_class, user=users[Role.TEACHING_ASSISTANT], role="ta")
         _ensure_teacher_class_has_send_pupils(teacher_class)
+        send_pupils = list(
+            Pupil.objects.filter(school=main)
+            .exclude(sen_status=SenStatus.NO_SEN)
+            .prefetch_related("needs__need_type")
+            .order_by("upn")
+        )
+        records_rng = random.Random(f"{spec.slug}-records")  # noqa: S311  # nosec B311 - demo data
+        _seed_records(send_pupils, users[Role.SENCO], users[Role.CLASS_TEACHER], records_rng, fake)
         # Other class teachers (not demo sign-ins) so that every class has a teacher.
         for school, classes in zip(schools, class_lists, strict=True):
             for klass in classes:

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from pupils.models import Pupil, PupilNeed, SenStatus
+from pupils.models import PassportVersion, Pupil, PupilNeed, SenStatus
 from pupils.upn import validate_upn
 from schools.models import Membership, Role, School, Trust, User
 from send.tenancy import tenant_context
@@ -24,6 +24,7 @@ def snapshot() -> dict[str, int]:
             counts[f"{trust.slug}-pupils"] = Pupil.objects.count()
             counts[f"{trust.slug}-needs"] = PupilNeed.objects.count()
             counts[f"{trust.slug}-memberships"] = Membership.objects.count()
+            counts[f"{trust.slug}-passports"] = PassportVersion.objects.count()
     return counts
 
 
@@ -34,6 +35,7 @@ def test_seed_demo_is_idempotent_and_complete(settings):
     first = snapshot()
     call_command("seed_demo", stdout=io.StringIO())
     assert snapshot() == first
+    assert first["oakfield-passports"] > 10  # the demo's SEND pupils have passports to read
     assert "senco@oakfield.example" in out.getvalue()
 
     for slug in ("oakfield", "riverside"):
