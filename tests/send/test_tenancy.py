@@ -112,6 +112,14 @@ class TestOrmScope:
             assert not School.objects.exists()
         assert rows and set(rows) == {user.pk}
 
+    def test_inside_a_trust_even_the_users_own_rows_of_another_trust_are_hidden(self, world):
+        user = world.a.users["senco"]
+        with tenant_context(world.b.trust.pk):
+            Membership.objects.create(user=user, role="senco", school=world.b.school)
+        with tenant_context(world.a.trust.pk, user.pk), connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT trust_id FROM schools_membership WHERE user_id = %s", [user.pk])
+            assert [row[0] for row in cursor.fetchall()] == [world.a.trust.pk]
+
     def test_a_signed_in_user_without_a_trust_cannot_query_tenant_models(self, world):
         with user_context(world.a.users["senco"].pk), pytest.raises(ScopeError):
             list(Membership.objects.all())

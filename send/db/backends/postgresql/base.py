@@ -47,9 +47,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _apply_tenant(self, execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
         state = current_tenant()
+        # The user id only matters before a trust is chosen (the own-rows policy); inside a trust it stays
+        # empty, so that no row of another trust is visible, not even the user's own.
         wanted = (
             "" if state.trust_id is None else str(state.trust_id),
-            "" if state.user_id is None else str(state.user_id),
+            "" if state.user_id is None or state.trust_id is not None else str(state.user_id),
         )
         # In a failed transaction only a rollback can run; the settings are set again after it.
         failed = self.connection.info.transaction_status == TransactionStatus.INERROR
