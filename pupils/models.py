@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from schools.models import School, SchoolClass, YearGroup
-from send.models import PublicIdModel, TenantModel
+from send.models import PublicIdModel, TenantModel, tombstone_trigger
 
 
 class SenStatus(models.TextChoices):
@@ -85,14 +85,19 @@ class Pupil(TenantModel, PublicIdModel):
     has_medical_needs = models.BooleanField("Medical needs", default=False)
     has_early_help_plan = models.BooleanField("Early Help plan", default=False)
     is_young_carer = models.BooleanField("Young carer", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["legal_last_name", "legal_first_name"]
+        triggers = [tombstone_trigger("pupil")]
         constraints = [
             models.UniqueConstraint(fields=["trust", "upn"], name="pupil_upn_per_trust"),
             models.UniqueConstraint(fields=["trust", "mis_id"], name="pupil_mis_id_per_trust", condition=~Q(mis_id="")),
         ]
-        indexes = [models.Index(fields=["trust", "school", "sen_status"])]
+        indexes = [
+            models.Index(fields=["trust", "school", "sen_status"]),
+            models.Index(fields=["trust", "updated_at", "uuid"], name="pupil_sync_order"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -124,7 +129,7 @@ class PupilNeed(TenantModel):
 
 
 @pghistory.track()
-class RegisterChange(TenantModel):
+class RegisterChange(TenantModel, PublicIdModel):
     """One change to a pupil's place on the SEND register: status and needs from a date, by whom, and why.
 
     The census and governors ask "how many, since when, how many moved": this is the history they read.
@@ -142,7 +147,10 @@ class RegisterChange(TenantModel):
 
     class Meta:
         ordering = ["-starts_on", "-recorded_at"]
-        indexes = [models.Index(fields=["trust", "pupil", "starts_on"])]
+        indexes = [
+            models.Index(fields=["trust", "pupil", "starts_on"]),
+            models.Index(fields=["trust", "recorded_at"], name="register_change_feed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pupil} {self.status} from {self.starts_on}"
@@ -175,6 +183,7 @@ class PassportVersion(TenantModel, PublicIdModel):
     senco_comment = models.TextField(blank=True)
     reviewed_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-number"]
@@ -225,9 +234,16 @@ class Contact(TenantModel, PublicIdModel):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     mis_id = models.CharField("MIS id", max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["kind", "name"]
+        triggers = [tombstone_trigger("contact", school="(SELECT school_id FROM pupils_pupil WHERE id = OLD.pupil_id)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "mis_id"], name="contact_mis_id_per_trust", condition=~Q(mis_id="")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relationship_display()})"

@@ -37,6 +37,8 @@ def _granted(user: Any, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:
 class PupilRule(policy.Rule):
     """`view`: open the pupil's SEND record. `change`: change the register entry."""
 
+    client_school_path = "school"
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
         if action == "view":
@@ -112,6 +114,7 @@ class FollowsPupilRule(policy.Rule):
     `write_action` (or the same action on the pupil, when None)."""
 
     write_action: str | None = "manage_record"
+    client_school_path = "pupil__school"
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))

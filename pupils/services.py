@@ -9,7 +9,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pupils.models import FLAG_FIELDS, Flag, FlagPeriod, NeedType, Pupil, PupilNeed, RegisterChange, SenStatus
+from pupils.models import (
+    FLAG_FIELDS,
+    Contact,
+    Flag,
+    FlagPeriod,
+    NeedType,
+    Pupil,
+    PupilNeed,
+    RegisterChange,
+    SenStatus,
+)
+from send import policy
+from send.bulk import BulkResult, Planned, save_planned
 
 
 def _need_valid_on(need: NeedType, day: dt.date) -> bool:
@@ -133,17 +145,11 @@ PUPIL_FIELDS = (
 )
 
 
-class DuplicateUpn(ValidationError):
-    """The UPN belongs to another pupil of this trust; carries that pupil so the page can link to it."""
+def pupil_field_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
+    """The rules for a pupil's details, for the page and the API alike; normalises `fields["upn"]` in place.
 
-    def __init__(self, existing: Pupil) -> None:
-        super().__init__({"upn": "Another pupil of this trust already has this UPN."})
-        self.existing = existing
-
-
-@transaction.atomic
-def save_pupil(pupil: Pupil | None, **fields: Any) -> Pupil:
-    """Add or correct a pupil's details. UPN checked (and normalised), dates in order, class in the school."""
+    UPN checked, dates in order, class in the pupil's school. Makes no query.
+    """
     from pupils.upn import validate_upn
 
     errors: dict[str, list[str]] = {}
@@ -160,10 +166,26 @@ def save_pupil(pupil: Pupil | None, **fields: Any) -> Pupil:
     if admitted and left and left < admitted:
         errors.setdefault("leaving_date", []).append("The leaving date cannot be before the admission date.")
     school_class = fields.get("school_class")
-    if school_class is not None and school_class.school_id != fields["school"].pk:
+    if school_class is not None and fields.get("school") is not None and school_class.school_id != fields["school"].pk:
         errors.setdefault("school_class", []).append("Choose a class of the pupil's school.")
+    return errors
+
+
+class DuplicateUpn(ValidationError):
+    """The UPN belongs to another pupil of this trust; carries that pupil so the page can link to it."""
+
+    def __init__(self, existing: Pupil) -> None:
+        super().__init__({"upn": "Another pupil of this trust already has this UPN."})
+        self.existing = existing
+
+
+@transaction.atomic
+def save_pupil(pupil: Pupil | None, **fields: Any) -> Pupil:
+    """Add or correct a pupil's details. UPN checked (and normalised), dates in order, class in the school."""
+    errors = pupil_field_errors(fields)
     if errors:
         raise ValidationError(errors)
+    school_class = fields.get("school_class")
     others = Pupil.objects.filter(upn=fields["upn"])
     existing = (others.exclude(pk=pupil.pk) if pupil else others).first()
     if existing is not None:
@@ -210,3 +232,115 @@ def set_flag(pupil: Pupil, *, flag: str, holds: bool, on: dt.date, reason: str, 
     open_period.ends_on = on
     open_period.save(update_fields=["ends_on"])
     return open_period
+
+
+# --- Bulk upserts from the MIS (REST API) ------------------------------------------------------------------
+
+PUPIL_MIS_FIELDS = (
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_first_name",
+    "preferred_last_name",
+    "date_of_birth",
+    "gender",
+    "upn",
+    "year_group",
+    "admission_date",
+    "leaving_date",
+)
+
+
+@transaction.atomic
+def upsert_pupils(client: Any, records: list[tuple[int, dict[str, Any]]], result: BulkResult) -> BulkResult:
+    """Create or update pupils by `mis_id`, from the MIS. SEN data is ours: the MIS never writes it.
+
+    A fixed number of queries for any batch: the schools, classes, existing pupils and clashing UPNs are
+    each read once, then one INSERT and one UPDATE save what changed.
+    """
+    from schools.models import School, SchoolClass
+
+    school_keys = {fields["school"] for _, fields in records}
+    schools = {s.uuid: s for s in policy.visible(client, School.objects.filter(uuid__in=school_keys), "write")}
+    class_keys = {fields["class_mis_id"] for _, fields in records if fields.get("class_mis_id")}
+    classes = {c.mis_id: c for c in policy.visible(client, SchoolClass.objects.filter(mis_id__in=class_keys), "write")}
+    mis_ids = [fields["mis_id"] for _, fields in records]
+    existing = {p.mis_id: p for p in Pupil.objects.filter(mis_id__in=mis_ids)}
+    writable = set(
+        policy.visible(client, Pupil.objects.filter(mis_id__in=mis_ids), "write").values_list("pk", flat=True)
+    )
+    planned: list[Planned] = []
+    upns: dict[str, int] = {}
+    for index, fields in records:
+        mis_id = fields["mis_id"]
+        errors: dict[str, list[str]] = {}
+        school = schools.get(fields["school"])
+        if school is None:
+            errors["school"] = ["No school with this id that this client may write to."]
+        school_class = None
+        if fields.get("class_mis_id"):
+            school_class = classes.get(fields["class_mis_id"])
+            if school_class is None:
+                errors["class_mis_id"] = ["No class with this mis_id in the schools this client may write to."]
+        checked = {**fields, "school": school, "school_class": school_class}
+        for name, messages in pupil_field_errors(checked).items():
+            errors.setdefault("class_mis_id" if name == "school_class" else name, []).extend(messages)
+        pupil = existing.get(mis_id)
+        if pupil is not None and pupil.pk not in writable:
+            errors["mis_id"] = ["This mis_id belongs to a pupil of a school this client may not write to."]
+        if not errors and checked["upn"] in upns:
+            errors["upn"] = ["Another record of this request has the same UPN."]
+        if errors:
+            result.reject(index, mis_id, errors)
+            continue
+        upns[checked["upn"]] = index
+        values = {name: checked.get(name) for name in PUPIL_MIS_FIELDS}
+        values["preferred_first_name"] = values["preferred_first_name"] or ""
+        values["preferred_last_name"] = values["preferred_last_name"] or ""
+        values["school_id"] = school.pk  # type: ignore[union-attr]
+        values["school_class_id"] = school_class.pk if school_class else None
+        planned.append(Planned(index, mis_id, values, existing=pupil))
+    # A UPN is unique in the trust: refuse one that another pupil (not the record's own) already holds.
+    taken = dict(Pupil.objects.filter(upn__in=list(upns)).values_list("upn", "mis_id"))
+    accepted = []
+    for plan in planned:
+        holder = taken.get(plan.values["upn"])
+        if holder is not None and holder != plan.mis_id:
+            result.reject(plan.index, plan.mis_id, {"upn": ["Another pupil of this trust already has this UPN."]})
+        else:
+            accepted.append(plan)
+    save_planned(Pupil, accepted, result)
+    return result
+
+
+CONTACT_MIS_FIELDS = ("kind", "name", "relationship", "parental_responsibility", "organisation", "phone", "email")
+
+
+@transaction.atomic
+def upsert_contacts(client: Any, records: list[tuple[int, dict[str, Any]]], result: BulkResult) -> BulkResult:
+    """Create or update parents and carers (and professionals) by `mis_id`, each for a pupil by `pupil_mis_id`."""
+    pupil_keys = {fields["pupil_mis_id"] for _, fields in records}
+    pupils = {p.mis_id: p for p in policy.visible(client, Pupil.objects.filter(mis_id__in=pupil_keys), "write")}
+    mis_ids = [fields["mis_id"] for _, fields in records]
+    existing = {c.mis_id: c for c in Contact.objects.filter(mis_id__in=mis_ids)}
+    writable = set(
+        policy.visible(client, Contact.objects.filter(mis_id__in=mis_ids), "write").values_list("pk", flat=True)
+    )
+    planned: list[Planned] = []
+    for index, fields in records:
+        mis_id = fields["mis_id"]
+        errors: dict[str, list[str]] = {}
+        pupil = pupils.get(fields["pupil_mis_id"])
+        if pupil is None:
+            errors["pupil_mis_id"] = ["No pupil with this mis_id in the schools this client may write to."]
+        contact = existing.get(mis_id)
+        if contact is not None and contact.pk not in writable:
+            errors["mis_id"] = ["This mis_id belongs to a contact of a pupil this client may not write to."]
+        if errors:
+            result.reject(index, mis_id, errors)
+            continue
+        values = {name: fields.get(name) if fields.get(name) is not None else "" for name in CONTACT_MIS_FIELDS}
+        values["parental_responsibility"] = bool(fields.get("parental_responsibility"))
+        values["pupil_id"] = pupil.pk  # type: ignore[union-attr]
+        planned.append(Planned(index, mis_id, values, existing=contact))
+    save_planned(Contact, planned, result)
+    return result

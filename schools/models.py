@@ -6,12 +6,13 @@ from typing import Any
 
 import pghistory
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import RegexValidator
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from send.models import PublicIdModel, TenantModel
+from send.models import PublicIdModel, TenantModel, tombstone_trigger
 
 
 class Trust(models.Model):
@@ -144,6 +145,7 @@ class School(TenantModel, PublicIdModel):
         default=1,
         help_text="A passport not updated since the start of this many terms ago is flagged as needing updating",
     )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -167,10 +169,16 @@ class Membership(TenantModel, PublicIdModel):
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    mis_id = models.CharField("MIS id", max_length=100, blank=True, help_text="The staff member's id in the MIS")
 
     class Meta:
         ordering = ["user__full_name", "role"]
+        triggers = [tombstone_trigger("staff")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "mis_id"], name="membership_mis_id_per_trust", condition=~Q(mis_id="")
+            ),
             models.UniqueConstraint(
                 fields=["trust", "user", "school", "role"],
                 name="membership_unique_at_school",
@@ -272,14 +280,17 @@ class SchoolClass(TenantModel, PublicIdModel):
     name = models.CharField(max_length=60)
     year_group = models.CharField(max_length=2, choices=YearGroup.choices)
     mis_id = models.CharField("MIS id", max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["school", "year_group", "name"]
         verbose_name_plural = "classes"
+        triggers = [tombstone_trigger("class")]
         constraints = [
+            models.UniqueConstraint(fields=["trust", "mis_id"], name="class_mis_id_per_trust", condition=~Q(mis_id="")),
             models.UniqueConstraint(
                 fields=["trust", "school", "school_year", "name"], name="class_name_per_school_year"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -345,3 +356,55 @@ _SYSTEMS = [
     ("CrOS", "ChromeOS"),
     ("Linux", "Linux"),
 ]
+
+
+@pghistory.track(exclude=["token_hash", "last_used_at"])
+class ApiClient(TenantModel, PublicIdModel):
+    """An MIS (or an integrator acting for it) calling the REST API for one trust, with a secret token.
+
+    Only the token's SHA-256 is kept: the token is shown once, when made or rotated. A request finds its
+    client before any trust is known, through the `rls_lookup` policy: a row is visible to whoever
+    presents its token's hash, and to nobody else outside the trust.
+    """
+
+    rls_lookup = ("token_hash", "app.api_token_hash")
+
+    name = models.CharField(max_length=200)
+    all_schools = models.BooleanField(
+        "All schools of the trust", default=True, help_text="Otherwise only the schools chosen below"
+    )
+    school_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    can_read = models.BooleanField("Read", default=True, help_text="Read pupils, classes, staff and SEN data")
+    can_write = models.BooleanField(
+        "Write", default=False, help_text="Create and update pupils, classes, staff and contacts"
+    )
+    rate_limit_per_minute = models.PositiveIntegerField(
+        default=600, validators=[MinValueValidator(1), MaxValueValidator(100_000)]
+    )
+    token_prefix = models.CharField(max_length=16, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["trust", "name"], name="api_client_name_per_trust")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # The client is the request's principal (request.user) in the API and in send.policy.
+    is_api_client = True
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def scopes(self) -> list[str]:
+        return [scope for scope, held in (("read", self.can_read), ("write", self.can_write)) if held]

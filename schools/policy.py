@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from schools.models import (
+    ApiClient,
     ClassStaff,
     Federation,
     InsetDay,
@@ -52,6 +53,10 @@ class TrustRule(policy.Rule):
     def can(self, user: Any, action: str, obj: Any) -> bool:
         return obj.pk == current_trust_id() and self.can_in_current(user, action)
 
+    def client_can(self, client: Any, action: str, obj: Any) -> bool:
+        """An API client acts on its own trust only, and only with the scopes (`read`, `write`) it holds."""
+        return obj.pk == current_trust_id() == client.trust_id and action in client.scopes
+
     def can_in_current(self, user: Any, action: str) -> bool:
         roles = roles_of(user)
         if action == "manage":
@@ -68,6 +73,8 @@ class TrustRule(policy.Rule):
 @policy.register(School)
 class SchoolRule(policy.Rule):
     """Anyone with a role at a school sees it; trust-wide roles see every school; only admins change them."""
+
+    client_school_path = "pk"
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
@@ -123,6 +130,8 @@ class FederationRule(AdminManagedRule):
 
 @policy.register(Membership)
 class MembershipRule(AdminManagedRule):
+    client_school_path = "school"  # the MIS syncs staff (teachers and TAs) of its schools
+
     pass
 
 
@@ -155,6 +164,8 @@ class TermRule(AdminManagedRule):
 class SchoolClassRule(policy.Rule):
     """Whole-school roles see every class of their schools; teachers and TAs see the classes they work in."""
 
+    client_school_path = "school"
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
         if action == "view":
@@ -169,3 +180,8 @@ class SchoolClassRule(policy.Rule):
                 return queryset
             return queryset.filter(school_id__in=roles.schools_with(Role.SENCO))
         return queryset.none()
+
+
+@policy.register(ApiClient)
+class ApiClientRule(AdminManagedRule):
+    """API clients are made, rotated and revoked by trust administrators."""

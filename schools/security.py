@@ -69,7 +69,8 @@ class MfaRequiredMiddleware:
         if user is None or not user.is_authenticated or user.is_verified():
             return self.get_response(request)
         name = _url_name(request)
-        if name in MFA_EXEMPT_URL_NAMES or request.path.startswith(settings.STATIC_URL):
+        # The API never uses the session: it authenticates each request by its bearer token instead.
+        if name in MFA_EXEMPT_URL_NAMES or request.path.startswith((settings.STATIC_URL, "/api/")):
             return self.get_response(request)
         if not user_requires_mfa(user):
             return self.get_response(request)

@@ -8,6 +8,6 @@ class SendCoreConfig(AppConfig):
     verbose_name = "SEND core"
 
     def ready(self) -> None:
-        from send import dbsecurity
+        from send import api_schema, dbsecurity  # noqa: F401  (api_schema registers the OpenAPI extension)
 
         post_migrate.connect(dbsecurity.secure_after_migrate, dispatch_uid="send.secure_after_migrate")

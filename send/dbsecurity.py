@@ -17,6 +17,7 @@ from psycopg import sql
 TENANT_COLUMN = "trust_id"
 TENANT_POLICY = "tenant_isolation"
 OWN_ROWS_POLICY = "own_rows"
+LOOKUP_POLICY = "lookup"
 TRUST_SETTING = "nullif(current_setting('app.trust_id', true), '')::bigint"
 USER_SETTING = "nullif(current_setting('app.user_id', true), '')::bigint"
 
@@ -39,6 +40,20 @@ def own_row_policies() -> dict[str, str]:
         column = getattr(model, "rls_own_rows_column", None)
         if column:
             found[model._meta.db_table] = column
+    return found
+
+
+def lookup_policies() -> dict[str, tuple[str, str]]:
+    """Tables whose row may be found outside a trust by a secret only its holder knows: {table: (column, setting)}.
+
+    API clients: a request presents a token before any trust is known; its hash, set in a transaction-local
+    setting, shows that one row and no other.
+    """
+    found = {}
+    for model in apps.get_models():
+        lookup = getattr(model, "rls_lookup", None)
+        if lookup:
+            found[model._meta.db_table] = lookup
     return found
 
 
@@ -82,6 +97,7 @@ def secure_database(using: str = "default") -> dict[str, int]:
                 )
         tables = tenant_tables(cursor)
         own_rows = own_row_policies()
+        lookups = lookup_policies()
         for table in tables:
             ident = sql.Identifier(table)
             statements = [
@@ -94,6 +110,16 @@ def secure_database(using: str = "default") -> dict[str, int]:
                 ).format(p=sql.Identifier(TENANT_POLICY), t=ident, c=sql.Identifier(TENANT_COLUMN)),
                 sql.SQL("DROP POLICY IF EXISTS {p} ON {t}").format(p=sql.Identifier(OWN_ROWS_POLICY), t=ident),
             ]
+            statements.append(
+                sql.SQL("DROP POLICY IF EXISTS {p} ON {t}").format(p=sql.Identifier(LOOKUP_POLICY), t=ident)
+            )
+            if table in lookups:
+                column, setting = lookups[table]
+                statements.append(
+                    sql.SQL(
+                        "CREATE POLICY {p} ON {t} FOR SELECT USING ({c} = nullif(current_setting({s}, true), ''))"
+                    ).format(p=sql.Identifier(LOOKUP_POLICY), t=ident, c=sql.Identifier(column), s=sql.Literal(setting))
+                )
             if table in own_rows:
                 statements.append(
                     sql.SQL("CREATE POLICY {p} ON {t} FOR SELECT USING ({c} = " + USER_SETTING + ")").format(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django_scopes import ScopedManager
 
 from send.tenancy import require_trust_id
@@ -64,7 +66,45 @@ class AccessEvent(models.Model):
         return f"{self.user_id} {self.action} {self.object_type}:{self.object_id} at {self.created_at}"
 
 
+class Tombstone(TenantModel):
+    """A record that was deleted, so that an MIS syncing changes since a time learns it is gone.
+
+    Written by a database trigger on each synced table (`tombstone_trigger`), so every way of deleting,
+    a page, the API, a cascade, leaves one. Append-only for the app's role.
+    """
+
+    audit_append_only = True
+
+    resource = models.CharField(max_length=40)
+    object_uuid = models.UUIDField()
+    mis_id = models.CharField(max_length=100, blank=True)
+    school_id = models.BigIntegerField(null=True, blank=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["trust", "resource", "deleted_at", "object_uuid"], name="tombstone_sync_order")]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_uuid} deleted at {self.deleted_at}"
+
+
+def tombstone_trigger(resource: str, school: str = "OLD.school_id") -> pgtrigger.Trigger:
+    """An AFTER DELETE trigger that leaves a `Tombstone` of the row (its uuid and MIS id) for API clients."""
+    if not resource.isidentifier():
+        raise ValueError("resource must be a plain name")
+    return pgtrigger.Trigger(
+        name=f"tombstone_{resource}",
+        operation=pgtrigger.Delete,
+        when=pgtrigger.After,
+        func=(
+            # `resource` and `school` are constants written in the models, never input.
+            "INSERT INTO send_tombstone (trust_id, resource, object_uuid, mis_id, school_id, deleted_at) "  # noqa: S608
+            f"VALUES (OLD.trust_id, '{resource}', OLD.uuid, OLD.mis_id, {school}, now()); RETURN NULL;"
+        ),
+    )
+
+
 from send.pdf import PdfJob  # noqa: E402  (registered with the app's models)
 from send.uploads import StoredFile  # noqa: E402
 
-__all__ = ["AccessEvent", "PdfJob", "PublicIdModel", "StoredFile", "TenantModel"]
+__all__ = ["AccessEvent", "PdfJob", "PublicIdModel", "StoredFile", "TenantModel", "Tombstone", "tombstone_trigger"]

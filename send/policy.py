@@ -17,9 +17,24 @@ QS = TypeVar("QS", bound=QuerySet[Any])
 
 
 class Rule:
-    """The rules for one model. `visible` must return a filter of `queryset`, never a list."""
+    """The rules for one model. `visible` must return a filter of `queryset`, never a list.
+
+    API clients (MIS integrations) are principals too: their actions are their scopes, `read` and `write`,
+    on the rows of the schools they were given, found through `client_school_path` (None: no row).
+    """
 
     model: type[Model]
+    client_school_path: str | None = None
+
+    def client_visible(self, client: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        if self.client_school_path is None or action not in client.scopes:
+            return queryset.none()
+        if client.all_schools:
+            return queryset
+        return queryset.filter(**{f"{self.client_school_path}__in": client.school_ids})
+
+    def client_can(self, client: Any, action: str, obj: Any) -> bool:
+        return self.client_visible(client, type(obj)._default_manager.filter(pk=obj.pk), action).exists()
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         return queryset.none()
@@ -57,6 +72,8 @@ def can(user: Any, action: str, obj: Any) -> bool:
     """May `user` do `action` to `obj`? Refuses anonymous and inactive users, and unknown models."""
     if obj is None or not _is_signed_in(user):
         return False
+    if getattr(user, "is_api_client", False):
+        return _rule_for(type(obj)).client_can(user, action, obj)
     return _rule_for(type(obj)).can(user, action, obj)
 
 
@@ -70,6 +87,8 @@ def visible(user: Any, queryset: Any, action: str = "view") -> Any:
         queryset = queryset._default_manager.all()
     if not _is_signed_in(user):
         return queryset.none()
+    if getattr(user, "is_api_client", False):
+        return _rule_for(queryset.model).client_visible(user, queryset, action)
     return _rule_for(queryset.model).visible(user, queryset, action)
 
 

@@ -2,13 +2,29 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
 
+from pupils import api as pupils_api
 from schools import account_views
+from schools import api as schools_api
 from send import views
 from send.admin_site import restrict_admin_to_superusers
+from send.api import api_not_found
 
 restrict_admin_to_superusers(admin.site)
+
+api = SimpleRouter()
+api.register("schools", schools_api.SchoolViewSet, basename="school")
+api.register("staff", schools_api.StaffViewSet, basename="staff")
+api.register("classes", schools_api.SchoolClassViewSet, basename="class")
+api.register("pupils", pupils_api.PupilViewSet, basename="pupil")
+api.register("contacts", pupils_api.ContactViewSet, basename="contact")
+api.register("register", pupils_api.RegisterViewSet, basename="register")
+api.register("sen-changes", pupils_api.SenChangeViewSet, basename="sen-change")
+api.register("passports", pupils_api.PassportViewSet, basename="passport")
+api.register("need-types", pupils_api.NeedTypeViewSet, basename="need-type")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -40,4 +56,8 @@ urlpatterns = [
     path("trust/", include("schools.urls")),
     path("pupils/", include("pupils.urls")),
     path("django-admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/v1/", include((api.urls, "api"))),
+    re_path(r"^api/", api_not_found),
 ]

@@ -1,0 +1,471 @@
+"""REST API for the MIS: pupils and contacts (read, bulk upsert), and SEN data read back: the register, the
+SEN change feed, approved passports and the census need types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pupils import services
+from pupils.models import (
+    Contact,
+    ContactKind,
+    Gender,
+    HistoricSenStatus,
+    NeedType,
+    PassportStatus,
+    PassportVersion,
+    Pupil,
+    PupilNeed,
+    RegisterChange,
+    Relationship,
+    SenStatus,
+)
+from schools.models import YearGroup
+from send.api import MIS_ID, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
+from send.audit import record_api_read
+
+
+def needs() -> Prefetch:
+    return Prefetch("needs", queryset=PupilNeed.objects.select_related("need_type"))
+
+
+def _need(pupil: Pupil, rank: int) -> str | None:
+    return next((need.need_type.code for need in pupil.needs.all() if need.rank == rank), None)
+
+
+# --- Pupils ----------------------------------------------------------------------------------------------
+
+
+class PupilSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    school = serializers.UUIDField(source="school.uuid", read_only=True)
+    class_id = serializers.UUIDField(source="school_class.uuid", read_only=True, allow_null=True, default=None)
+    class_mis_id = serializers.CharField(source="school_class.mis_id", read_only=True, allow_null=True, default=None)
+    primary_need = serializers.SerializerMethodField(help_text="Census need type code of the primary need")
+    secondary_need = serializers.SerializerMethodField(help_text="Census need type code of the secondary need")
+
+    class Meta:
+        model = Pupil
+        fields = [
+            "id",
+            "mis_id",
+            "school",
+            "upn",
+            "legal_first_name",
+            "legal_last_name",
+            "preferred_first_name",
+            "preferred_last_name",
+            "date_of_birth",
+            "gender",
+            "year_group",
+            "admission_date",
+            "leaving_date",
+            "class_id",
+            "class_mis_id",
+            "sen_status",
+            "sen_status_since",
+            "on_monitoring_list",
+            "primary_need",
+            "secondary_need",
+            "is_eal",
+            "is_pupil_premium",
+            "is_looked_after",
+            "is_previously_looked_after",
+            "updated_at",
+        ]
+
+    def get_primary_need(self, pupil: Pupil) -> str | None:
+        return _need(pupil, 1)
+
+    def get_secondary_need(self, pupil: Pupil) -> str | None:
+        return _need(pupil, 2)
+
+
+class PupilWriteSerializer(StrictSerializer):
+    """What the MIS owns of a pupil. SEN status, needs and flags with history are kept here, not in the MIS."""
+
+    mis_id = MIS_ID
+    school = serializers.UUIDField(help_text="The school's id (see /api/v1/schools/)")
+    upn = serializers.CharField(max_length=20, help_text="Unique pupil number: 13 characters with its check letter")
+    legal_first_name = serializers.CharField(max_length=100)
+    legal_last_name = serializers.CharField(max_length=100)
+    preferred_first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    preferred_last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    year_group = serializers.ChoiceField(choices=YearGroup.choices)
+    admission_date = serializers.DateField(required=False, allow_null=True)
+    leaving_date = serializers.DateField(required=False, allow_null=True)
+    class_mis_id = serializers.CharField(
+        max_length=100, required=False, allow_null=True, allow_blank=True, help_text="The class's mis_id, or null"
+    )
+
+
+class PupilFilter(django_filters.FilterSet):
+    school = django_filters.UUIDFilter(field_name="school__uuid")
+    class_id = django_filters.UUIDFilter(field_name="school_class__uuid")
+    year_group = django_filters.ChoiceFilter(choices=YearGroup.choices)
+    sen_status = django_filters.ChoiceFilter(choices=SenStatus.choices)
+    mis_id = django_filters.CharFilter()
+    upn = django_filters.CharFilter()
+    on_roll = django_filters.BooleanFilter(method="filter_on_roll", label="Only pupils who have not left")
+
+    class Meta:
+        model = Pupil
+        fields = ["school", "class_id", "year_group", "sen_status", "mis_id", "upn", "on_roll"]
+
+    def filter_on_roll(self, queryset: QuerySet[Pupil], name: str, value: bool | None) -> QuerySet[Pupil]:
+        if value is None:
+            return queryset
+        left = {"leaving_date__lte": timezone.localdate()}
+        return queryset.exclude(**left) if value else queryset.filter(**left)
+
+
+def _has_left(pupil: Pupil) -> bool:
+    return pupil.leaving_date is not None and pupil.leaving_date <= timezone.localdate()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List pupils with their SEN status and needs",
+        description="With `updated_since`, a pupil who has left the school comes as a tombstone `left`.",
+    ),
+    retrieve=extend_schema(summary="One pupil"),
+    bulk=bulk_schema(
+        "pupils",
+        PupilWriteSerializer,
+        [
+            {
+                "mis_id": "P-20931",
+                "school": "2f0b8c1e-7c0a-4c9e-9f57-0f8f5f6b1a11",
+                "upn": "A801200001005",
+                "legal_first_name": "Amara",
+                "legal_last_name": "Okafor",
+                "date_of_birth": "2017-03-14",
+                "gender": "F",
+                "year_group": "4",
+                "admission_date": "2021-09-02",
+                "class_mis_id": "CLASS-4B",
+            }
+        ],
+    ),
+)
+class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
+    """Pupils are the MIS's; their SEN status, needs and history are ours, read back by the MIS."""
+
+    model = Pupil
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Pupil.objects.select_related("school", "school_class").prefetch_related(needs())
+
+    serializer_class = PupilSerializer
+    write_serializer_class = PupilWriteSerializer
+    filterset_class = PupilFilter
+    tombstone_resource = "pupil"
+
+    def tombstone_reason(self, obj: Pupil) -> str | None:
+        return "left" if _has_left(obj) else None
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_api_read(request, Pupil, response.data["results"])
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        record_api_read(request, Pupil, [response.data])
+        return response
+
+    def upsert(self, records: list[tuple[int, dict[str, Any]]], result: Any) -> Any:
+        return services.upsert_pupils(self.request.user, records, result)
+
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        return self._bulk(request)
+
+
+# --- Contacts --------------------------------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    pupil = serializers.UUIDField(source="pupil.uuid", read_only=True)
+    pupil_mis_id = serializers.CharField(source="pupil.mis_id", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "mis_id",
+            "pupil",
+            "pupil_mis_id",
+            "kind",
+            "name",
+            "relationship",
+            "parental_responsibility",
+            "organisation",
+            "phone",
+            "email",
+            "updated_at",
+        ]
+
+
+class ContactWriteSerializer(StrictSerializer):
+    mis_id = MIS_ID
+    pupil_mis_id = serializers.CharField(max_length=100, help_text="The pupil's mis_id")
+    kind = serializers.ChoiceField(choices=ContactKind.choices, default=ContactKind.PARENT)
+    name = serializers.CharField(max_length=200)
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+    parental_responsibility = serializers.BooleanField(default=False)
+    organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class ContactFilter(django_filters.FilterSet):
+    pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
+    kind = django_filters.ChoiceFilter(choices=ContactKind.choices)
+    mis_id = django_filters.CharFilter()
+
+    class Meta:
+        model = Contact
+        fields = ["pupil", "kind", "mis_id"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List parents, carers and professionals of pupils"),
+    retrieve=extend_schema(summary="One contact"),
+    destroy=extend_schema(summary="Delete a contact"),
+    bulk=bulk_schema(
+        "contacts",
+        ContactWriteSerializer,
+        [
+            {
+                "mis_id": "C-5521",
+                "pupil_mis_id": "P-20931",
+                "kind": "parent",
+                "name": "Grace Okafor",
+                "relationship": "mother",
+                "parental_responsibility": True,
+                "phone": "07700 900123",
+                "email": "grace.okafor@example.com",
+            }
+        ],
+    ),
+)
+class ContactViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpsertMixin, ApiViewSet):
+    model = Contact
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Contact.objects.select_related("pupil")
+
+    serializer_class = ContactSerializer
+    write_serializer_class = ContactWriteSerializer
+    filterset_class = ContactFilter
+    tombstone_resource = "contact"
+
+    def upsert(self, records: list[tuple[int, dict[str, Any]]], result: Any) -> Any:
+        return services.upsert_contacts(self.request.user, records, result)
+
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        return self._bulk(request)
+
+
+# --- SEN data read back: the register, the change feed, passports, need types ---------------------------
+
+
+class RegisterEntrySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    school = serializers.UUIDField(source="school.uuid", read_only=True)
+    primary_need = serializers.SerializerMethodField()
+    secondary_need = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pupil
+        fields = [
+            "id",
+            "mis_id",
+            "upn",
+            "school",
+            "sen_status",
+            "sen_status_since",
+            "primary_need",
+            "secondary_need",
+            "updated_at",
+        ]
+
+    def get_primary_need(self, pupil: Pupil) -> str | None:
+        return _need(pupil, 1)
+
+    def get_secondary_need(self, pupil: Pupil) -> str | None:
+        return _need(pupil, 2)
+
+
+class RegisterFilter(django_filters.FilterSet):
+    school = django_filters.UUIDFilter(field_name="school__uuid")
+    sen_status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in (SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN)]
+    )
+
+    class Meta:
+        model = Pupil
+        fields = ["school", "sen_status"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The SEND register: pupils at SEN support (K) or with an EHC plan (E)",
+        description=(
+            "For the census and the MIS's own screens. With `updated_since`, a pupil taken off the register "
+            "since then comes as a tombstone `left_register`."
+        ),
+    )
+)
+class RegisterViewSet(ApiViewSet):
+    model = Pupil
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return Pupil.objects.select_related("school").prefetch_related(needs())
+
+    serializer_class = RegisterEntrySerializer
+    filterset_class = RegisterFilter
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        if self.request.query_params.get("updated_since"):
+            return queryset  # pupils off the register since then are told as tombstones
+        return queryset.filter(sen_status__in=[SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN])
+
+    def tombstone_reason(self, obj: Pupil) -> str | None:
+        return "left_register" if obj.sen_status == SenStatus.NO_SEN else None
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_api_read(request, Pupil, response.data["results"])
+        return response
+
+
+class SenChangeSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    pupil = serializers.UUIDField(source="pupil.uuid", read_only=True)
+    pupil_mis_id = serializers.CharField(source="pupil.mis_id", read_only=True)
+    status = serializers.ChoiceField(choices=HistoricSenStatus.choices, read_only=True)
+    primary_need = serializers.CharField(source="primary_need.code", read_only=True, allow_null=True, default=None)
+    secondary_need = serializers.CharField(source="secondary_need.code", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = RegisterChange
+        fields = [
+            "id",
+            "pupil",
+            "pupil_mis_id",
+            "status",
+            "primary_need",
+            "secondary_need",
+            "on_monitoring_list",
+            "starts_on",
+            "recorded_at",
+        ]
+
+
+class SenChangeFilter(django_filters.FilterSet):
+    pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
+    school = django_filters.UUIDFilter(field_name="pupil__school__uuid")
+
+    class Meta:
+        model = RegisterChange
+        fields = ["pupil", "school"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The SEN change feed: every change of SEN status or needs, in the order recorded",
+        description=(
+            "Poll with `updated_since` (the `recorded_at` of the last change you saw) to learn what changed "
+            "without re-reading every pupil. A change may start on a later date (`starts_on`)."
+        ),
+    )
+)
+class SenChangeViewSet(ApiViewSet):
+    model = RegisterChange
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return RegisterChange.objects.select_related("pupil", "primary_need", "secondary_need")
+
+    serializer_class = SenChangeSerializer
+    filterset_class = SenChangeFilter
+    sync_field = "recorded_at"
+
+
+class PassportSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    pupil = serializers.UUIDField(source="pupil.uuid", read_only=True)
+    pupil_mis_id = serializers.CharField(source="pupil.mis_id", read_only=True)
+    key_strategies = serializers.ListField(source="strategies", child=serializers.CharField(), read_only=True)
+    approved_at = serializers.DateTimeField(source="reviewed_at", read_only=True)
+
+    class Meta:
+        model = PassportVersion
+        fields = [
+            "id",
+            "pupil",
+            "pupil_mis_id",
+            "number",
+            "about_me",
+            "important_to_me",
+            "how_to_support",
+            "what_helps",
+            "what_does_not_help",
+            "pupil_voice",
+            "key_strategies",
+            "approved_at",
+            "updated_at",
+        ]
+
+
+class PassportFilter(django_filters.FilterSet):
+    pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
+    school = django_filters.UUIDFilter(field_name="pupil__school__uuid")
+
+    class Meta:
+        model = PassportVersion
+        fields = ["pupil", "school"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Approved pupil passports (every approved version; the highest number is current)"),
+    retrieve=extend_schema(summary="One approved passport version"),
+)
+class PassportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+    """Only versions the SENCO approved leave the platform: drafts and returned versions stay inside."""
+
+    model = PassportVersion
+
+    def base_queryset(self) -> QuerySet[Any]:
+        return PassportVersion.objects.filter(status=PassportStatus.APPROVED).select_related("pupil")
+
+    serializer_class = PassportSerializer
+    filterset_class = PassportFilter
+
+
+class NeedTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NeedType
+        fields = ["code", "label", "valid_from", "valid_to"]
+
+
+@extend_schema_view(list=extend_schema(summary="The census SEN need types (reference data, the same for every trust)"))
+class NeedTypeViewSet(viewsets.GenericViewSet):
+    queryset = NeedType.objects.order_by("code")
+    serializer_class = NeedTypeSerializer
+    pagination_class = None

@@ -1,0 +1,368 @@
+"""The REST API's shared machinery: errors as problem details, sync pagination with tombstones,
+scope permission, per-client rate limit, idempotent requests and the bulk-upsert envelope.
+
+Apps build their resources (`schools/api.py`, `pupils/api.py`) from these parts; the composition root
+(`send/urls.py`) mounts them under `/api/v1/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from send import policy
+from send.bulk import BulkResult, RecordOutcome
+from send.models import Tombstone
+
+MAX_BATCH = 1000
+
+
+@policy.register(Tombstone)
+class TombstoneRule(policy.Rule):
+    """People never list tombstones; an API client sees those of its schools (all, for a whole-trust client)."""
+
+    client_school_path = "school_id"
+
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+# --- Errors: RFC 9457 problem details ------------------------------------------------------------------
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"Send at most {MAX_BATCH} records in one request."
+    default_code = "payload_too_large"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
+    default_code = "conflict"
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used for a different request."
+    default_code = "idempotency_key_reused"
+
+
+TITLES = {
+    400: "Invalid request",
+    401: "Authentication required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Unprocessable request",
+    429: "Too many requests",
+}
+
+
+def problem(status_code: int, code: str, detail: str, errors: Any = None) -> dict[str, Any]:
+    """One error shape for the whole API (RFC 9457), with field errors under `errors`."""
+    body: dict[str, Any] = {
+        "type": f"urn:send:problem:{code}",
+        "title": TITLES.get(status_code, "Error"),
+        "status": status_code,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge("The request body is too large: send at most 1,000 records, about 5 MB.")
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound("There is no such object, or this client may not see it.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a real fault: Django's 500 handler, logged
+    code = "error"
+    errors = None
+    detail = ""
+    if isinstance(exc, exceptions.ValidationError):
+        code = "validation_error"
+        errors = response.data
+        detail = "Some fields are not valid: see `errors`."
+        if isinstance(errors, list):
+            errors = {"non_field_errors": errors}
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        data = response.data
+        detail = str(data.get("detail", exc.detail)) if isinstance(data, dict) else str(exc.detail)
+    response.data = problem(response.status_code, code, detail, errors)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/ answer in the API's error shape, not with the HTML 404 page."""
+    return JsonResponse(
+        problem(404, "not_found", "There is no such API endpoint."), status=404, content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+class TombstoneSerializer(serializers.Serializer):
+    """A record a client asking `updated_since` should forget: deleted, or (pupils) left the school."""
+
+    id = serializers.UUIDField()
+    mis_id = serializers.CharField()
+    tombstone = serializers.ChoiceField(
+        choices=["deleted", "left", "left_register"],
+        help_text="deleted; left: the pupil has left the school; left_register: no longer on the SEND register",
+    )
+    at = serializers.DateTimeField()
+
+
+def tombstone_data(key: Any, mis_id: str, reason: str, at: dt.datetime) -> dict[str, Any]:
+    return {"id": str(key), "mis_id": mis_id, "tombstone": reason, "at": at}
+
+
+class SyncListMixin:
+    """`list` that renders live rows with the serializer, and, for a client asking `updated_since`, deleted
+    rows (and rows that `tombstone_reason` names, such as pupils who left) as tombstones."""
+
+    sync_field = "updated_at"
+    sync_key = "uuid"
+    tombstone_resource: str | None = None
+
+    def tombstone_reason(self, obj: Any) -> str | None:
+        return None
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        paginator = self.paginator  # type: ignore[attr-defined]
+        page = paginator.paginate(queryset, request, self)
+        data: list[Any] = [None] * len(page)
+        live: list[tuple[int, Any]] = []
+        for position, item in enumerate(page):
+            reason = "deleted" if item.tombstone else (self.tombstone_reason(item.obj) if paginator.since else None)
+            if item.tombstone:
+                data[position] = tombstone_data(item.key, item.obj.mis_id, reason, item.at)  # type: ignore[arg-type]
+            elif reason:
+                data[position] = tombstone_data(item.key, item.obj.mis_id, reason, item.at)
+            else:
+                live.append((position, item.obj))
+        rendered = self.get_serializer([obj for _, obj in live], many=True).data  # type: ignore[attr-defined]
+        for (position, _), row in zip(live, rendered, strict=True):
+            data[position] = row
+        return paginator.get_paginated_response(data)
+
+
+# --- Writes: strict input, bulk upserts, idempotency ------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Input that names a field we do not know is refused, so a typo never silently drops a value."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["This field is not known."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    """The answer to a bulk upsert: one result per record sent, in the order sent."""
+
+    class SummarySerializer(serializers.Serializer):
+        created = serializers.IntegerField()
+        updated = serializers.IntegerField()
+        unchanged = serializers.IntegerField()
+        rejected = serializers.IntegerField()
+
+    class OutcomeSerializer(serializers.Serializer):
+        index = serializers.IntegerField(help_text="The record's position in the request, from 0")
+        mis_id = serializers.CharField()
+        status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
+        id = serializers.UUIDField(required=False, help_text="Our id of the record (absent when rejected)")
+        errors = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Field errors of a rejected record",
+        )
+
+    summary = SummarySerializer()
+    results = OutcomeSerializer(many=True)
+
+
+def validate_batch(
+    request: Request, serializer_class: type[serializers.Serializer]
+) -> tuple[list[tuple[int, dict[str, Any]]], BulkResult]:
+    """Check the envelope (a JSON array of at most MAX_BATCH objects), then each record's own fields.
+
+    Returns the records that passed field validation with their index, and a result already holding the
+    records rejected at this stage; no database query is made here.
+    """
+    data = request.data
+    if not isinstance(data, list):
+        raise exceptions.ValidationError({"non_field_errors": ["Send a JSON array of records."]})
+    if len(data) > MAX_BATCH:
+        raise PayloadTooLarge(f"Send at most {MAX_BATCH} records in one request; this one has {len(data)}.")
+    result = BulkResult()
+    valid: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for index, record in enumerate(data):
+        mis_id = str(record.get("mis_id", "")) if isinstance(record, dict) else ""
+        if not isinstance(record, dict):
+            errors: dict[str, list[str]] = {"non_field_errors": ["Each record must be a JSON object."]}
+            result.outcomes.append(RecordOutcome(index, mis_id, "rejected", errors=errors))
+            continue
+        serializer = serializer_class(data=record)
+        if not serializer.is_valid():
+            result.outcomes.append(RecordOutcome(index, mis_id, "rejected", errors=_flatten(serializer.errors)))
+            continue
+        key = serializer.validated_data["mis_id"]
+        if key in seen:
+            errors = {"mis_id": ["This mis_id appears earlier in the same request."]}
+            result.outcomes.append(RecordOutcome(index, key, "rejected", errors=errors))
+            continue
+        seen.add(key)
+        valid.append((index, serializer.validated_data))
+    return valid, result
+
+
+def _flatten(errors: Any) -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        if isinstance(messages, dict):
+            for inner, inner_messages in _flatten(messages).items():
+                flat[f"{name}.{inner}"] = inner_messages
+        else:
+            flat[name] = [str(message) for message in messages]
+    return flat
+
+
+IDEMPOTENCY_TTL = 24 * 3600
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    description=(
+        "Any unique string (a UUID is best), up to 200 characters. A retry with the same key and body within "
+        "24 hours returns the first answer, marked `Idempotent-Replayed: true`, and changes nothing."
+    ),
+)
+
+
+def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """A retried write with the same `Idempotency-Key` returns the first answer, from Redis, and does nothing.
+
+    The key is per client; a key reused with another body is refused (422), and a second request with a
+    key whose first is still running waits for nothing: it gets 409 and retries.
+    """
+
+    def wrapped(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        if not 1 <= len(key) <= 200 or not key.isprintable():
+            raise exceptions.ValidationError({"Idempotency-Key": ["Give 1 to 200 printable characters."]})
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        cache_key = f"idempotency:{request.user.uuid}:{digest}"
+        fingerprint = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
+        stored = cache.get(cache_key)
+        if stored is None:
+            if not cache.add(f"{cache_key}:lock", 1, timeout=120):
+                raise Conflict()
+            try:
+                stored = cache.get(cache_key)
+                if stored is None:
+                    response = handler(view, request, *args, **kwargs)
+                    if response.status_code >= 500 or response.status_code == 429:
+                        return response
+                    stored = {"fingerprint": fingerprint, "status": response.status_code, "data": response.data}
+                    cache.set(cache_key, stored, timeout=IDEMPOTENCY_TTL)
+                    return response
+            finally:
+                cache.delete(f"{cache_key}:lock")
+        if stored["fingerprint"] != fingerprint:
+            raise IdempotencyKeyReused()
+        return Response(stored["data"], status=stored["status"], headers={"Idempotent-Replayed": "true"})
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+def ids(values: Sequence[Any]) -> list[str]:
+    return [str(value) for value in values]
+
+
+# --- Resource building blocks ----------------------------------------------------------------------------
+
+MIS_ID = serializers.CharField(max_length=100, help_text="The record's id in the MIS, unique in the trust")
+
+
+class ApiViewSet(SyncListMixin, viewsets.GenericViewSet):
+    """Rows of `model` that the client may read (or write, for writes), through the policy."""
+
+    lookup_field = "uuid"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    model: type[Model]
+
+    def base_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model._base_manager.none()  # building the schema: no tenant, no query
+        action_name = "read" if self.request.method in {"GET", "HEAD", "OPTIONS"} else "write"
+        return policy.visible(self.request.user, self.base_queryset(), action_name)
+
+
+class BulkUpsertMixin:
+    """`POST <resource>/bulk/`: a JSON array of up to 1,000 records keyed by `mis_id`."""
+
+    write_serializer_class: type[serializers.Serializer]
+
+    def upsert(self, records: list[tuple[int, dict[str, Any]]], result: Any) -> Any:
+        raise NotImplementedError
+
+    @idempotent
+    def _bulk(self, request: Request) -> Response:
+        records, result = validate_batch(request, self.write_serializer_class)
+        if records:
+            self.upsert(records, result)
+        return Response(result.as_dict(), status=status.HTTP_200_OK)
+
+
+def bulk_schema(resource: str, serializer: type[serializers.Serializer], example: list[dict[str, Any]]) -> Any:
+    return extend_schema(
+        summary=f"Create or update {resource} by mis_id",
+        description=(
+            f"Send a JSON array of up to 1,000 {resource}, each keyed by its `mis_id`. Each record is created, "
+            "updated, left unchanged (the same values again) or rejected with its field errors; one bad record "
+            "does not stop the others, and nothing of a rejected record is saved. Unknown fields are refused."
+        ),
+        request=serializer(many=True),
+        responses={200: BulkResultSerializer, 400: None, 413: None},
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[OpenApiExample(f"Two {resource}", value=example, request_only=True)],
+    )
