@@ -347,6 +347,7 @@ class BulkUpsertMixin:
 
     @idempotent
     def _bulk(self, request: Request) -> Response:
+        request.body  # noqa: B018  (Django refuses a body past DATA_UPLOAD_MAX_MEMORY_SIZE: a 413)
         records, result = validate_batch(request, self.write_serializer_class)
         if records:
             self.upsert(records, result)

@@ -99,7 +99,7 @@ def tombstone_trigger(resource: str, school: str = "OLD.school_id") -> pgtrigger
         func=(
             # `resource` and `school` are constants written in the models, never input.
             "INSERT INTO send_tombstone (trust_id, resource, object_uuid, mis_id, school_id, deleted_at) "  # noqa: S608
-            f"VALUES (OLD.trust_id, '{resource}', OLD.uuid, OLD.mis_id, {school}, now()); RETURN NULL;"
+            f"VALUES (OLD.trust_id, '{resource}', OLD.uuid, OLD.mis_id, {school}, clock_timestamp()); RETURN NULL;"
         ),
     )
 

@@ -51,7 +51,7 @@ def pupil_record(trust_world: TrustWorld, mis_id: str, serial: int, **overrides:
     record = {
         "mis_id": mis_id,
         "school": str(school.uuid),
-        "upn": make_upn(school.la_code, school.establishment_number, 2017, serial),
+        "upn": make_upn(school.la_code, school.establishment_number, 2018 + serial // 1000, serial % 1000),
         "legal_first_name": "Amara",
         "legal_last_name": f"Okafor{serial}",
         "date_of_birth": "2017-03-14",
