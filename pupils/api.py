@@ -465,7 +465,7 @@ class NeedTypeSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(summary="The census SEN need types (reference data, the same for every trust)"))
-class NeedTypeViewSet(viewsets.GenericViewSet):
+class NeedTypeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = NeedType.objects.order_by("code")
     serializer_class = NeedTypeSerializer
     pagination_class = None

@@ -55,7 +55,7 @@ def review_passport(version: PassportVersion, *, approve: bool, comment: str, re
     version.senco_comment = comment.strip()
     version.reviewed_by = reviewed_by
     version.reviewed_at = timezone.now()
-    version.save(update_fields=["status", "senco_comment", "reviewed_by", "reviewed_at"])
+    version.save(update_fields=["status", "senco_comment", "reviewed_by", "reviewed_at", "updated_at"])
     return version
 
 

@@ -183,7 +183,7 @@ def set_photo(pupil: Pupil, upload: Any, by: Any) -> StoredFile:
     if not stored.content_type.startswith("image/"):
         raise ValidationError({"photo": "Upload a PNG or JPEG photo."})
     pupil.photo = stored
-    pupil.save(update_fields=["photo"])
+    pupil.save(update_fields=["photo", "updated_at"])
     return stored
 
 

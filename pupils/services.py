@@ -111,7 +111,7 @@ def change_register_entry(
     pupil.on_monitoring_list = on_monitoring_list
     if status_changed or pupil.sen_status_since is None:
         pupil.sen_status_since = starts_on
-    pupil.save(update_fields=["sen_status", "on_monitoring_list", "sen_status_since"])
+    pupil.save(update_fields=["sen_status", "on_monitoring_list", "sen_status_since", "updated_at"])
     PupilNeed.objects.filter(pupil=pupil).delete()
     for rank, need in ((1, primary_need), (2, secondary_need)):
         if need is not None:
@@ -224,7 +224,7 @@ def set_flag(pupil: Pupil, *, flag: str, holds: bool, on: dt.date, reason: str, 
     if errors:
         raise ValidationError(errors)
     setattr(pupil, field, holds)
-    pupil.save(update_fields=[field])
+    pupil.save(update_fields=[field, "updated_at"])
     if holds:
         return FlagPeriod.objects.create(pupil=pupil, flag=flag, starts_on=on, reason=reason.strip(), recorded_by=by)
     if open_period is None:  # guarded above; a clear error rather than a crash

@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -190,7 +191,7 @@ def create_federation(*, name: str, schools: list[School]) -> Federation:
     if Federation.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": "This trust already has a federation with this name."})
     federation = Federation.objects.create(name=name)
-    School.objects.filter(pk__in=[s.pk for s in schools]).update(federation=federation)
+    School.objects.filter(pk__in=[s.pk for s in schools]).update(federation=federation, updated_at=timezone.now())
     return federation
 
 
@@ -277,8 +278,6 @@ def change_api_client(
 @transaction.atomic
 def rotate_api_client_token(client: ApiClient) -> str:
     """A new token at once; the old one stops working in the same transaction."""
-    from django.utils import timezone
-
     from schools.api_auth import hash_token, new_token
 
     if client.revoked_at is not None:
@@ -291,8 +290,6 @@ def rotate_api_client_token(client: ApiClient) -> str:
 
 @transaction.atomic
 def revoke_api_client(client: ApiClient) -> None:
-    from django.utils import timezone
-
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
