@@ -84,3 +84,23 @@ class FederationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["schools"].queryset = School.objects.order_by("name")  # type: ignore[attr-defined]
+
+
+class ApiClientForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="Which system this is, for example Arbor MIS sync")
+    can_read = forms.BooleanField(label="Read: pupils, classes, staff, contacts and SEN data", required=False)
+    can_write = forms.BooleanField(label="Write: create and update pupils, classes, staff and contacts", required=False)
+    all_schools = forms.BooleanField(label="All schools of the trust, including schools added later", required=False)
+    schools = forms.ModelMultipleChoiceField(
+        queryset=School.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only these schools, when not all schools",
+    )
+    rate_limit_per_minute = forms.IntegerField(label="Requests per minute", min_value=1, max_value=100_000, initial=600)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = School.objects.order_by("name")  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["name"]

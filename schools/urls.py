@@ -22,4 +22,9 @@ urlpatterns = [
         views.membership_reset_two_factor,
         name="membership_reset_two_factor",
     ),
+    path("api-clients/", views.api_client_list, name="api_client_list"),
+    path("api-clients/new/", views.api_client_create, name="api_client_create"),
+    path("api-clients/<uuid:client_uuid>/", views.api_client_edit, name="api_client_edit"),
+    path("api-clients/<uuid:client_uuid>/rotate/", views.api_client_rotate, name="api_client_rotate"),
+    path("api-clients/<uuid:client_uuid>/revoke/", views.api_client_revoke, name="api_client_revoke"),
 ]

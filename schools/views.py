@@ -12,8 +12,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from schools import selectors, services
-from schools.forms import FederationForm, InsetDayForm, InviteForm, MembershipForm, SchoolForm, SchoolYearForm, TermForm
-from schools.models import Federation, InsetDay, Membership, School, SchoolYear, Term, Trust
+from schools.forms import (
+    ApiClientForm,
+    FederationForm,
+    InsetDayForm,
+    InviteForm,
+    MembershipForm,
+    SchoolForm,
+    SchoolYearForm,
+    TermForm,
+)
+from schools.models import ApiClient, Federation, InsetDay, Membership, School, SchoolYear, Term, Trust
 from schools.security import reauthentication_required
 from send import policy
 from send.forms import add_service_errors
@@ -239,3 +248,98 @@ def membership_reset_two_factor(request: HttpRequest, membership_uuid: str) -> H
         request, f"Two-step sign-in reset for {membership.user.email}: they set it up again when they next sign in."
     )
     return redirect("schools:staff_list")
+
+
+# --- API clients -------------------------------------------------------------------------------------------
+
+
+@tenant_required
+def api_client_list(request: HttpRequest) -> HttpResponse:
+    _trust(request)
+    clients = list(policy.visible(request.user, ApiClient.objects.all(), "view").order_by("name"))
+    names = {school.pk: school.name for school in School.objects.all()}
+    for client in clients:
+        client.school_names = ", ".join(names[pk] for pk in client.school_ids if pk in names)  # type: ignore[attr-defined]
+    return render(request, "schools/api_client_list.html", {"clients": clients})
+
+
+def _token_page(request: HttpRequest, client: ApiClient, token: str) -> HttpResponse:
+    return render(request, "schools/api_client_token.html", {"client": client, "token": token})
+
+
+@tenant_required
+@reauthentication_required
+def api_client_create(request: HttpRequest) -> HttpResponse:
+    _trust(request)
+    form = ApiClientForm(request.POST or None, initial={"can_read": True, "all_schools": True})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            client, token = services.create_api_client(
+                name=data["name"],
+                can_read=data["can_read"],
+                can_write=data["can_write"],
+                all_schools=data["all_schools"],
+                schools=list(data["schools"]),
+                rate_limit_per_minute=data["rate_limit_per_minute"],
+                created_by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _token_page(request, client, token)
+    return render(request, "schools/api_client_form.html", {"form": form, "client": None})
+
+
+@tenant_required
+@reauthentication_required
+def api_client_edit(request: HttpRequest, client_uuid: str) -> HttpResponse:
+    client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
+    initial = {
+        "can_read": client.can_read,
+        "can_write": client.can_write,
+        "all_schools": client.all_schools,
+        "schools": client.school_ids,
+        "rate_limit_per_minute": client.rate_limit_per_minute,
+    }
+    form = ApiClientForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_api_client(
+                client,
+                can_read=data["can_read"],
+                can_write=data["can_write"],
+                all_schools=data["all_schools"],
+                schools=list(data["schools"]),
+                rate_limit_per_minute=data["rate_limit_per_minute"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{client.name} changed.")
+            return redirect("schools:api_client_list")
+    return render(request, "schools/api_client_form.html", {"form": form, "client": client})
+
+
+@require_POST
+@tenant_required
+@reauthentication_required
+def api_client_rotate(request: HttpRequest, client_uuid: str) -> HttpResponse:
+    client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
+    try:
+        token = services.rotate_api_client_token(client)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("schools:api_client_list")
+    return _token_page(request, client, token)
+
+
+@require_POST
+@tenant_required
+@reauthentication_required
+def api_client_revoke(request: HttpRequest, client_uuid: str) -> HttpResponse:
+    client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
+    services.revoke_api_client(client)
+    messages.success(request, f"{client.name} revoked: its token no longer works.")
+    return redirect("schools:api_client_list")

@@ -25,6 +25,7 @@ from schools.models import (
     Trust,
     User,
 )
+from schools.services import create_api_client
 from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from send.uploads import StoredFile, store_upload
@@ -78,6 +79,7 @@ class TrustWorld:
     looked_after: Pupil
     file: StoredFile | None = None
     pdf_job: PdfJob | None = None
+    api_client: Any = None
     users: dict[str, User] = field(default_factory=dict)
     memberships: dict[str, Membership] = field(default_factory=dict)
 
@@ -164,6 +166,7 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
             kind="passport", title="Passport", subject_id=str(pupils[0].uuid), requested_by=world.users["senco"]
         )
         ClassStaff.objects.create(school_class=school_class, user=world.users["ta"], role="ta")
+        world.api_client, _ = create_api_client(name=f"{name} MIS", can_write=True)
     return world
 
 

@@ -30,13 +30,17 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "section": lambda w: "note",
     "job_uuid": lambda w: w.pdf_job.uuid,  # type: ignore[union-attr]
     "file_uuid": lambda w: w.file.uuid,  # type: ignore[union-attr]
+    "client_uuid": lambda w: w.api_client.uuid,  # type: ignore[union-attr]
 }
 
 # URLs that name no tenant object, and why they are outside the matrix's object checks.
 NOT_TENANT_OBJECTS = {
     "password_reset_confirm": "a signed token for a user, not a tenant object (tested in test_auth_pages)",
 }
-EXCLUDED_NAMESPACES = {"admin": "the Django admin: superusers only (tested in test_pages)"}
+EXCLUDED_NAMESPACES = {
+    "admin": "the Django admin: superusers only (tested in test_pages)",
+    "api": "the REST API answers API clients, not people: its own matrix is in tests/api/test_api_matrix.py",
+}
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,8 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "file_uuid",
         "class_uuid",
         "job_uuid",
+        "client_uuid",
+        "id",  # the API's object ids: UUIDs
         "section",
         "uidb64",
         "token",
