@@ -30,7 +30,7 @@ from pupils.models import (
     SenStatus,
 )
 from schools.models import YearGroup
-from send.api import MIS_ID, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
+from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictQueryMixin, StrictSerializer, bulk_schema
 from send.audit import record_api_read
 
 
@@ -110,7 +110,7 @@ class PupilWriteSerializer(StrictSerializer):
     )
 
 
-class PupilFilter(django_filters.FilterSet):
+class PupilFilter(ApiFilterSet):
     school = django_filters.UUIDFilter(field_name="school__uuid")
     class_id = django_filters.UUIDFilter(field_name="school_class__uuid")
     year_group = django_filters.ChoiceFilter(choices=YearGroup.choices)
@@ -231,7 +231,7 @@ class ContactWriteSerializer(StrictSerializer):
     email = serializers.EmailField(required=False, allow_blank=True)
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(ApiFilterSet):
     pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
     kind = django_filters.ChoiceFilter(choices=ContactKind.choices)
     mis_id = django_filters.CharFilter()
@@ -311,7 +311,7 @@ class RegisterEntrySerializer(serializers.ModelSerializer):
         return _need(pupil, 2)
 
 
-class RegisterFilter(django_filters.FilterSet):
+class RegisterFilter(ApiFilterSet):
     school = django_filters.UUIDFilter(field_name="school__uuid")
     sen_status = django_filters.ChoiceFilter(
         choices=[(s.value, s.label) for s in (SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN)]
@@ -378,7 +378,7 @@ class SenChangeSerializer(serializers.ModelSerializer):
         ]
 
 
-class SenChangeFilter(django_filters.FilterSet):
+class SenChangeFilter(ApiFilterSet):
     pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
     school = django_filters.UUIDFilter(field_name="pupil__school__uuid")
 
@@ -433,7 +433,7 @@ class PassportSerializer(serializers.ModelSerializer):
         ]
 
 
-class PassportFilter(django_filters.FilterSet):
+class PassportFilter(ApiFilterSet):
     pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
     school = django_filters.UUIDFilter(field_name="pupil__school__uuid")
 
@@ -465,7 +465,7 @@ class NeedTypeSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(summary="The census SEN need types (reference data, the same for every trust)"))
-class NeedTypeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NeedTypeViewSet(StrictQueryMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = NeedType.objects.order_by("code")
     serializer_class = NeedTypeSerializer
     pagination_class = None

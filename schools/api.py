@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from schools import services
 from schools.models import ClassStaff, ClassStaffRole, Membership, Phase, School, SchoolClass, YearGroup
-from send.api import MIS_ID, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
+from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
 
 # --- Schools ---------------------------------------------------------------------------------------------
 
@@ -28,7 +28,7 @@ class SchoolSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "urn", "la_code", "establishment_number", "laestab", "phase", "updated_at"]
 
 
-class SchoolFilter(django_filters.FilterSet):
+class SchoolFilter(ApiFilterSet):
     urn = django_filters.CharFilter()
     phase = django_filters.ChoiceFilter(choices=Phase.choices)
 
@@ -78,7 +78,7 @@ class StaffWriteSerializer(StrictSerializer):
     )
 
 
-class StaffFilter(django_filters.FilterSet):
+class StaffFilter(ApiFilterSet):
     school = django_filters.UUIDFilter(field_name="school__uuid")
     role = django_filters.CharFilter()
     mis_id = django_filters.CharFilter()
@@ -206,7 +206,7 @@ class SchoolClassWriteSerializer(StrictSerializer):
     )
 
 
-class SchoolClassFilter(django_filters.FilterSet):
+class SchoolClassFilter(ApiFilterSet):
     school = django_filters.UUIDFilter(field_name="school__uuid")
     school_year = django_filters.CharFilter(field_name="school_year__name")
     year_group = django_filters.ChoiceFilter(choices=YearGroup.choices)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import django_filters
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
-from drf_spectacular.types import OpenApiTypes
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.request import Request
@@ -119,11 +121,24 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return response
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in the API's error shape, not with the HTML 404 page."""
     return JsonResponse(
         problem(404, "not_found", "There is no such API endpoint."), status=404, content_type=PROBLEM_CONTENT_TYPE
     )
+
+
+def api_or_page(status_code: int, code: str, detail: str, page: Any) -> Any:
+    """A Django error handler (handler400/403/404/500) that answers /api/ in the problem shape."""
+
+    def handler(request: HttpRequest, exception: Exception | None = None) -> Any:
+        if request.path.startswith("/api/"):
+            body = problem(status_code, code, detail)
+            return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+        return page(request, exception) if status_code != 500 else page(request)
+
+    return handler
 
 
 class TombstoneSerializer(serializers.Serializer):
@@ -174,6 +189,17 @@ class SyncListMixin:
 
 
 # --- Writes: strict input, bulk upserts, idempotency ------------------------------------------------------
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    """A filter named in the query but left empty is an error, not silently no filter."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        empty = [name for name in self.filters if name in self.data and self.data.get(name) == ""]
+        for name in empty:
+            self.form.add_error(name, "Give a value, or leave this filter out.")
+        return valid and not empty
 
 
 class StrictSerializer(serializers.Serializer):
@@ -259,9 +285,10 @@ def _flatten(errors: Any) -> dict[str, list[str]]:
 
 
 IDEMPOTENCY_TTL = 24 * 3600
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[!-~][ -~]{0,198}[!-~]|[!-~]")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^([!-~][ -~]{0,198}[!-~]|[!-~])$"},
     location=OpenApiParameter.HEADER,
     description=(
         "Any unique string (a UUID is best), up to 200 characters. A retry with the same key and body within "
@@ -281,8 +308,8 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return handler(view, request, *args, **kwargs)
-        if not 1 <= len(key) <= 200 or not key.isprintable():
-            raise exceptions.ValidationError({"Idempotency-Key": ["Give 1 to 200 printable characters."]})
+        if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+            raise exceptions.ValidationError({"Idempotency-Key": ["Give 1 to 200 printable ASCII characters."]})
         digest = hashlib.sha256(key.encode()).hexdigest()
         cache_key = f"idempotency:{request.user.uuid}:{digest}"
         fingerprint = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
@@ -319,7 +346,24 @@ def ids(values: Sequence[Any]) -> list[str]:
 MIS_ID = serializers.CharField(max_length=100, help_text="The record's id in the MIS, unique in the trust")
 
 
-class ApiViewSet(SyncListMixin, viewsets.GenericViewSet):
+class StrictQueryMixin:
+    """A query parameter the operation does not know is refused (400), so a misspelt filter never silently
+    returns everything."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if getattr(self, "action", None) is None:
+            return  # a method this route does not take: DRF answers 405
+        known = {"cursor", "page_size", "updated_since"} if self.action == "list" else set()  # type: ignore[attr-defined]
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None and self.action == "list":  # type: ignore[attr-defined]
+            known |= set(filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError({name: ["This query parameter is not known here."] for name in unknown})
+
+
+class ApiViewSet(StrictQueryMixin, SyncListMixin, viewsets.GenericViewSet):
     """Rows of `model` that the client may read (or write, for writes), through the policy."""
 
     lookup_field = "uuid"
@@ -363,7 +407,7 @@ def bulk_schema(resource: str, serializer: type[serializers.Serializer], example
             "does not stop the others, and nothing of a rejected record is saved. Unknown fields are refused."
         ),
         request=serializer(many=True),
-        responses={200: BulkResultSerializer, 400: None, 413: None},
+        responses={200: BulkResultSerializer},
         parameters=[IDEMPOTENCY_KEY],
         examples=[OpenApiExample(f"Two {resource}", value=example, request_only=True)],
     )

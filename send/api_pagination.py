@@ -36,7 +36,10 @@ def parse_updated_since(request: Request) -> dt.datetime | None:
         raise exceptions.ValidationError(
             {"updated_since": ["Give a date and time in ISO 8601 with a time zone, e.g. 2026-09-01T07:00:00Z."]}
         )
-    return value
+    try:
+        return value.astimezone(dt.UTC)  # PostgreSQL takes offsets up to 15:59 only; UTC is always fine
+    except (OverflowError, ValueError):
+        raise exceptions.ValidationError({"updated_since": ["This time is out of range."]}) from None
 
 
 @dataclass(order=True)
@@ -111,8 +114,10 @@ class SyncCursorPagination(BasePagination):
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
             at_text, key = json.loads(raw)
             at = dt.datetime.fromisoformat(at_text)
-            return at, uuid.UUID(key)
-        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+            if at.tzinfo is None:
+                raise ValueError("naive")
+            return at.astimezone(dt.UTC), uuid.UUID(key)
+        except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
             raise exceptions.ValidationError(
                 {"cursor": ["This cursor is not one the API gave; start again."]}
             ) from None
@@ -131,6 +136,8 @@ class SyncCursorPagination(BasePagination):
         return Response({"next": self.next_link(), "results": data})
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # A client asking `updated_since` may get tombstones among the records.
+        schema = {**schema, "items": {"oneOf": [schema["items"], {"$ref": "#/components/schemas/Tombstone"}]}}
         return {
             "type": "object",
             "required": ["next", "results"],
@@ -139,7 +146,8 @@ class SyncCursorPagination(BasePagination):
                     "type": "string",
                     "nullable": True,
                     "format": "uri",
-                    "description": "The next page, or null on the last page.",
+                    "description": "The next page, or null on the last page: follow it as given (its "
+                    "`cursor` parameter is opaque).",
                 },
                 "results": schema,
             },
@@ -147,8 +155,6 @@ class SyncCursorPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
-            {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "The `next` link's cursor, as given."},
             {"name": "page_size", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
              "description": "Records per page (default 100)."},

@@ -298,6 +298,10 @@ SPECTACULAR_SETTINGS = {
         "YearGroupEnum": "schools.models.YearGroup",
         "TombstoneEnum": ["deleted", "left", "left_register"],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "send.api_schema.add_problem_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -11,7 +12,7 @@ from schools import account_views
 from schools import api as schools_api
 from send import views
 from send.admin_site import restrict_admin_to_superusers
-from send.api import api_not_found
+from send.api import api_not_found, api_or_page
 
 restrict_admin_to_superusers(admin.site)
 
@@ -61,3 +62,10 @@ urlpatterns = [
     path("api/v1/", include((api.urls, "api"))),
     re_path(r"^api/", api_not_found),
 ]
+
+handler400 = api_or_page(400, "bad_request", "The request could not be understood.", defaults.bad_request)
+handler403 = api_or_page(403, "permission_denied", "Not allowed.", defaults.permission_denied)
+handler404 = api_or_page(404, "not_found", "There is no such API endpoint.", defaults.page_not_found)
+handler500 = api_or_page(
+    500, "server_error", "Something went wrong on our side; it has been logged.", defaults.server_error
+)

@@ -17,7 +17,8 @@ from send.tenancy import tenant_context
 from tests.conftest import client_for
 from tests.pupils.test_passports import edit
 
-pytestmark = pytest.mark.django_db
+# Counts the broker queue that the real-worker test of test_celery_and_health consumes: same xdist worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("celery_broker")]
 
 
 def request_pdf(world, role, url_name, **kwargs):

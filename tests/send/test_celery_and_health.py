@@ -15,7 +15,8 @@ from pupils.models import Pupil
 from send.celery import app, tenant_task
 from send.tenancy import current_trust_id, tenant_context
 
-pytestmark = pytest.mark.django_db
+# Runs a real worker on the test broker: tests that count its queue share this xdist worker (loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("celery_broker")]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -9,7 +9,8 @@ from django.conf import settings
 from send.celery import app, enqueue_on_commit
 from send.tasks import heartbeat
 
-pytestmark = pytest.mark.django_db
+# Counts the broker queue that the real-worker test of test_celery_and_health consumes: same xdist worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("celery_broker")]
 
 
 def queue_length() -> int:
