@@ -21,7 +21,7 @@ from pupils.models import (
     SenStatus,
 )
 from send import policy
-from send.bulk import BulkResult, Planned, save_planned
+from send.bulk import BulkResult, Planned, Records, save_planned
 
 
 def _need_valid_on(need: NeedType, day: dt.date) -> bool:
@@ -251,7 +251,7 @@ PUPIL_MIS_FIELDS = (
 
 
 @transaction.atomic
-def upsert_pupils(client: Any, records: list[tuple[int, dict[str, Any]]], result: BulkResult) -> BulkResult:
+def upsert_pupils(client: Any, records: Records, result: BulkResult) -> BulkResult:
     """Create or update pupils by `mis_id`, from the MIS. SEN data is ours: the MIS never writes it.
 
     A fixed number of queries for any batch: the schools, classes, existing pupils and clashing UPNs are
@@ -260,9 +260,13 @@ def upsert_pupils(client: Any, records: list[tuple[int, dict[str, Any]]], result
     from schools.models import School, SchoolClass
 
     school_keys = {fields["school"] for _, fields in records}
-    schools = {s.uuid: s for s in policy.visible(client, School.objects.filter(uuid__in=school_keys), "write")}
+    visible_schools: list[School] = list(policy.visible(client, School.objects.filter(uuid__in=school_keys), "write"))
+    schools = {school.uuid: school for school in visible_schools}
     class_keys = {fields["class_mis_id"] for _, fields in records if fields.get("class_mis_id")}
-    classes = {c.mis_id: c for c in policy.visible(client, SchoolClass.objects.filter(mis_id__in=class_keys), "write")}
+    visible_classes: list[SchoolClass] = list(
+        policy.visible(client, SchoolClass.objects.filter(mis_id__in=class_keys), "write")
+    )
+    classes = {school_class.mis_id: school_class for school_class in visible_classes}
     mis_ids = [fields["mis_id"] for _, fields in records]
     existing = {p.mis_id: p for p in Pupil.objects.filter(mis_id__in=mis_ids)}
     writable = set(
@@ -316,10 +320,11 @@ CONTACT_MIS_FIELDS = ("kind", "name", "relationship", "parental_responsibility",
 
 
 @transaction.atomic
-def upsert_contacts(client: Any, records: list[tuple[int, dict[str, Any]]], result: BulkResult) -> BulkResult:
+def upsert_contacts(client: Any, records: Records, result: BulkResult) -> BulkResult:
     """Create or update parents and carers (and professionals) by `mis_id`, each for a pupil by `pupil_mis_id`."""
     pupil_keys = {fields["pupil_mis_id"] for _, fields in records}
-    pupils = {p.mis_id: p for p in policy.visible(client, Pupil.objects.filter(mis_id__in=pupil_keys), "write")}
+    visible_pupils: list[Pupil] = list(policy.visible(client, Pupil.objects.filter(mis_id__in=pupil_keys), "write"))
+    pupils = {pupil.mis_id: pupil for pupil in visible_pupils}
     mis_ids = [fields["mis_id"] for _, fields in records]
     existing = {c.mis_id: c for c in Contact.objects.filter(mis_id__in=mis_ids)}
     writable = set(

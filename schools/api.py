@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from schools import services
 from schools.models import ClassStaff, ClassStaffRole, Membership, Phase, School, SchoolClass, YearGroup
 from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
+from send.bulk import Records
 
 # --- Schools ---------------------------------------------------------------------------------------------
 
@@ -128,7 +129,7 @@ class StaffViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpse
     def perform_destroy(self, instance: Membership) -> None:
         services.remove_membership(instance)
 
-    def upsert(self, records: list[tuple[int, dict[str, Any]]], result: Any) -> Any:
+    def upsert(self, records: Records, result: Any) -> Any:
         return services.upsert_staff(self.request.user, records, result)
 
     @action(detail=False, methods=["post"])
@@ -257,7 +258,7 @@ class SchoolClassViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, Bu
     filterset_class = SchoolClassFilter
     tombstone_resource = "class"
 
-    def upsert(self, records: list[tuple[int, dict[str, Any]]], result: Any) -> Any:
+    def upsert(self, records: Records, result: Any) -> Any:
         return services.upsert_classes(self.request.user, records, result)
 
     @action(detail=False, methods=["post"])

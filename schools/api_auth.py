@@ -9,8 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pghistory
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from rest_framework import exceptions
@@ -20,7 +22,7 @@ from rest_framework.request import Request
 from schools.models import ApiClient
 from send.tenancy import no_tenant, tenant_context
 
-TOKEN_PREFIX = "send_"
+TOKEN_PREFIX = "send_"  # nosec B105 - the public prefix of every token, not a secret
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
@@ -66,8 +68,12 @@ class ApiClientMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = bearer_token(request) if request.path.startswith("/api/") else None
+        if token and _failures(request) >= settings.API_TOKEN_FAILURES_PER_ADDRESS:
+            return _too_many_failures()
         client = client_for_token(token) if token else None
         request.api_client = client  # type: ignore[attr-defined]
+        if token and client is None:
+            _note_failure(request)
         if client is None:
             return self.get_response(request)
         request.api_client_name = client.name  # type: ignore[attr-defined]
@@ -77,6 +83,33 @@ class ApiClientMiddleware:
                 return self.get_response(request)
             with pghistory.context(api_client=str(client.uuid), api_client_name=client.name, trust=client.trust_id):
                 return self.get_response(request)
+
+
+FAILED_TOKEN_WINDOW = 600  # seconds
+
+
+def _failure_key(request: HttpRequest) -> str:
+    return f"api-token-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _failures(request: HttpRequest) -> int:
+    return int(cache.get(_failure_key(request), 0))
+
+
+def _note_failure(request: HttpRequest) -> None:
+    """Wrong tokens are counted per address in Redis: guessing is hopeless, but should also be loud and slow."""
+    key = _failure_key(request)
+    if not cache.add(key, 1, timeout=FAILED_TOKEN_WINDOW):
+        cache.incr(key)
+
+
+def _too_many_failures() -> HttpResponse:
+    from send.api import PROBLEM_CONTENT_TYPE, problem
+
+    body = problem(429, "throttled", "Too many requests with a wrong token from this address; try again later.")
+    response = JsonResponse(body, status=429, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = str(FAILED_TOKEN_WINDOW)
+    return response
 
 
 def _note_use(client: ApiClient) -> None:

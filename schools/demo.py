@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
@@ -20,6 +22,7 @@ from faker import Faker
 from pupils.models import NeedType, Pupil, PupilNeed, RegisterChange, SenStatus
 from pupils.upn import make_upn
 from schools.models import (
+    ApiClient,
     ClassStaff,
     Federation,
     InsetDay,
@@ -32,6 +35,7 @@ from schools.models import (
     Trust,
     User,
 )
+from schools.services import create_api_client
 from send.tenancy import tenant_context
 
 PUPILS_PER_SCHOOL = 150
@@ -345,6 +349,9 @@ def _ensure_teacher_class_has_send_pupils(klass: SchoolClass) -> None:
         pupils[1].save(update_fields=["is_looked_after"])
 
 
+DEMO_API_CLIENT = "Demo MIS"
+
+
 def seed_trust(spec: TrustSpec, stdout: Writer | None = None) -> Trust:
     trust, _ = Trust.objects.get_or_create(slug=spec.slug, defaults={"name": spec.name})
     fake = Faker("en_GB")
@@ -413,6 +420,13 @@ def seed_trust(spec: TrustSpec, stdout: Writer | None = None) -> Trust:
                 colleague = _ensure_user(email, f"{first} {last}", None)
                 Membership.objects.get_or_create(user=colleague, role=Role.CLASS_TEACHER, school=school)
                 ClassStaff.objects.create(school_class=klass, user=colleague, role="teacher")
+        # As if the school's MIS had pushed them: MIS ids on pupils and classes, and an API client to try.
+        Pupil.objects.filter(mis_id="").update(mis_id=Concat(Value("MIS-P"), Cast("id", CharField())))
+        SchoolClass.objects.filter(mis_id="").update(mis_id=Concat(Value("MIS-C"), Cast("id", CharField())))
+        if not ApiClient.objects.filter(name=DEMO_API_CLIENT).exists():
+            _, token = create_api_client(name=DEMO_API_CLIENT, can_write=True)
+            if stdout is not None:
+                stdout.write(f"{trust.name}: API client {DEMO_API_CLIENT!r} (read, write), token: {token}\n")
         if stdout is not None:
             on_roll = Pupil.objects.count()
             on_register = Pupil.objects.exclude(sen_status=SenStatus.NO_SEN).count()

@@ -91,7 +91,7 @@ class ApiClientForm(forms.Form):
     can_read = forms.BooleanField(label="Read: pupils, classes, staff, contacts and SEN data", required=False)
     can_write = forms.BooleanField(label="Write: create and update pupils, classes, staff and contacts", required=False)
     all_schools = forms.BooleanField(label="All schools of the trust, including schools added later", required=False)
-    schools = forms.ModelMultipleChoiceField(
+    schools: forms.ModelMultipleChoiceField[School] = forms.ModelMultipleChoiceField(
         queryset=School.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -31,7 +31,7 @@ from schools.models import (
     User,
 )
 from send import policy
-from send.bulk import BulkResult, Planned, save_planned
+from send.bulk import BulkResult, Planned, Records, save_planned
 from send.tenancy import require_trust_id
 
 
@@ -301,16 +301,16 @@ MIS_STAFF_ROLES = (Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT)
 
 
 @transaction.atomic
-def upsert_staff(client: Any, records: list[tuple[int, dict[str, Any]]], result: BulkResult) -> BulkResult:
+def upsert_staff(client: Any, records: Records, result: BulkResult) -> BulkResult:
     """Teachers and teaching assistants from the MIS, by `mis_id`: a sign-in (by email) and a role at a school.
 
     Other roles (SENCO, headteacher...) give more access and stay with the trust's administrators. A new
     person gets a sign-in without a password: they choose one through "Forgot your password?".
     """
-    schools = {
-        s.uuid: s
-        for s in policy.visible(client, School.objects.filter(uuid__in={f["school"] for _, f in records}), "write")
-    }
+    visible_schools: list[School] = list(
+        policy.visible(client, School.objects.filter(uuid__in={f["school"] for _, f in records}), "write")
+    )
+    schools = {school.uuid: school for school in visible_schools}
     emails = {User.objects.normalize_email(f["email"]).lower() for _, f in records}
     users = {u.email: u for u in User.objects.filter(email__in=emails)}
     mis_ids = [f["mis_id"] for _, f in records]
@@ -371,12 +371,12 @@ def upsert_staff(client: Any, records: list[tuple[int, dict[str, Any]]], result:
 
 
 @transaction.atomic
-def upsert_classes(client: Any, records: list[tuple[int, dict[str, Any]]], result: BulkResult) -> BulkResult:
+def upsert_classes(client: Any, records: Records, result: BulkResult) -> BulkResult:
     """Classes by `mis_id`, each with its teachers and teaching assistants (staff `mis_id`s), when given."""
-    schools = {
-        s.uuid: s
-        for s in policy.visible(client, School.objects.filter(uuid__in={f["school"] for _, f in records}), "write")
-    }
+    visible_schools: list[School] = list(
+        policy.visible(client, School.objects.filter(uuid__in={f["school"] for _, f in records}), "write")
+    )
+    schools = {school.uuid: school for school in visible_schools}
     years = {y.name: y for y in SchoolYear.objects.filter(name__in={f["school_year"] for _, f in records})}
     mis_ids = [f["mis_id"] for _, f in records]
     existing = {c.mis_id: c for c in SchoolClass.objects.filter(mis_id__in=mis_ids)}

@@ -256,7 +256,7 @@ def membership_reset_two_factor(request: HttpRequest, membership_uuid: str) -> H
 @tenant_required
 def api_client_list(request: HttpRequest) -> HttpResponse:
     _trust(request)
-    clients = list(policy.visible(request.user, ApiClient.objects.all(), "view").order_by("name"))
+    clients: list[ApiClient] = list(policy.visible(request.user, ApiClient.objects.all(), "view").order_by("name"))
     names = {school.pk: school.name for school in School.objects.all()}
     for client in clients:
         client.school_names = ", ".join(names[pk] for pk in client.school_ids if pk in names)  # type: ignore[attr-defined]

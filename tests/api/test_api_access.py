@@ -181,3 +181,23 @@ def test_create_api_client_command_refuses_an_unknown_trust(world: Any) -> None:
 
     with pytest.raises(CommandError, match="No trust"):
         call_command("create_api_client", "--trust", "nope", "--name", "Arbor")
+
+
+def test_wrong_tokens_from_one_address_are_slowed_down(world: Any, settings: Any) -> None:
+    import uuid
+
+    from django.core.cache import cache
+
+    settings.API_TOKEN_FAILURES_PER_ADDRESS = MAX_FAILED_TOKENS = 5
+    address = f"198.51.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    cache.delete(f"api-token-failures:{address}")
+    guesser = APIClient(REMOTE_ADDR=address)
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer send_guess")
+    for _ in range(MAX_FAILED_TOKENS):
+        assert guesser.get("/api/v1/schools/").status_code == 401
+    blocked = guesser.get("/api/v1/schools/")
+    assert_problem(blocked, 429, "throttled")
+    assert int(blocked["Retry-After"]) > 0
+    http, _ = api_for(world.a)
+    assert http.get("/api/v1/schools/", REMOTE_ADDR="203.0.113.9").status_code == 200  # another address
+    cache.delete(f"api-token-failures:{address}")

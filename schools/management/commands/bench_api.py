@@ -48,7 +48,8 @@ class Command(BaseCommand):
         self.lists(http, pupils, repeat)
 
     def upsert(self, http: APIClient, label: str, records: list[dict[str, Any]]) -> None:
-        started, queries, outcome = time.perf_counter(), 0, {}
+        started, queries = time.perf_counter(), 0
+        outcome: dict[str, int] = {}
         for start in range(0, len(records), BATCH):
             with CaptureQueriesContext(connection) as captured:
                 response = http.post("/api/v1/pupils/bulk/", records[start : start + BATCH], format="json")
