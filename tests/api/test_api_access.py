@@ -201,3 +201,37 @@ def test_wrong_tokens_from_one_address_are_slowed_down(world: Any, settings: Any
     http, _ = api_for(world.a)
     assert http.get("/api/v1/schools/", REMOTE_ADDR="203.0.113.9").status_code == 200  # another address
     cache.delete(f"api-token-failures:{address}")
+
+
+def test_every_call_is_logged_under_the_client(world: Any) -> None:
+    http, client = api_for(world.a)
+    http.get("/api/v1/schools/", {"urn": world.a.schools[0].urn})
+    http.post("/api/v1/staff/bulk/", [], format="json")
+    with tenant_context(world.a.trust.pk):
+        calls = list(AccessEvent.objects.filter(api_client=client.name, object_type="api.call").order_by("created_at"))
+    assert [(c.action, c.object_id) for c in calls] == [("api_get", "200"), ("api_post", "200")]
+    assert calls[0].path == f"/api/v1/schools/?urn={world.a.schools[0].urn}"
+
+
+def test_deleting_needs_the_write_scope(world: Any) -> None:
+    reader, _ = api_for(world.a, write=False)
+    assert_problem(reader.delete(f"/api/v1/classes/{world.a.other_class.uuid}/"), 403, "permission_denied")
+    writer, _ = api_for(world.a, read=False)
+    assert writer.delete(f"/api/v1/classes/{world.a.other_class.uuid}/").status_code == 204
+
+
+def test_a_retry_while_the_first_request_runs_is_409(world: Any) -> None:
+    import hashlib
+
+    from django.core.cache import cache
+
+    http, client = api_for(world.a)
+    key = "retry-while-running"
+    lock = f"idempotency:{client.uuid}:{hashlib.sha256(key.encode()).hexdigest()}:lock"
+    cache.set(lock, 1, timeout=30)  # as the first request holds it while it runs
+    try:
+        response = http.post("/api/v1/pupils/bulk/", [], format="json", HTTP_IDEMPOTENCY_KEY=key)
+    finally:
+        cache.delete(lock)
+    assert_problem(response, 409, "conflict")
+    assert http.post("/api/v1/pupils/bulk/", [], format="json", HTTP_IDEMPOTENCY_KEY=key).status_code == 200
