@@ -118,17 +118,19 @@ class PupilFilter(ApiFilterSet):
     sen_status = django_filters.ChoiceFilter(choices=SenStatus.choices)
     mis_id = django_filters.CharFilter()
     upn = django_filters.CharFilter()
-    on_roll = django_filters.BooleanFilter(method="filter_on_roll", label="Only pupils who have not left")
+    on_roll = django_filters.ChoiceFilter(
+        choices=[("true", "On roll"), ("false", "Left")],
+        method="filter_on_roll",
+        label="true: only pupils who have not left; false: only pupils who have left",
+    )
 
     class Meta:
         model = Pupil
         fields = ["school", "class_id", "year_group", "sen_status", "mis_id", "upn", "on_roll"]
 
-    def filter_on_roll(self, queryset: QuerySet[Pupil], name: str, value: bool | None) -> QuerySet[Pupil]:
-        if value is None:
-            return queryset
+    def filter_on_roll(self, queryset: QuerySet[Pupil], name: str, value: str) -> QuerySet[Pupil]:
         left = {"leaving_date__lte": timezone.localdate()}
-        return queryset.exclude(**left) if value else queryset.filter(**left)
+        return queryset.exclude(**left) if value == "true" else queryset.filter(**left)
 
 
 def _has_left(pupil: Pupil) -> bool:

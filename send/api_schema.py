@@ -75,8 +75,11 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
                 # An empty filter is refused (send.api.ApiFilterSet): say so, so clients and tests know.
-                if parameter.get("in") == "query" and parameter.get("schema", {}).get("type") == "string":
-                    parameter["schema"].setdefault("minLength", 1)
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
+                    if "format" not in schema and "enum" not in schema:
+                        schema.setdefault("pattern", "^[^\\u0000]*$")  # Django refuses NUL characters
             responses = operation.setdefault("responses", {})
             codes = dict(ERRORS)
             if method in {"post", "put", "patch", "delete"}:
