@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from pupils import passports, selectors
+from pupils import extensions, passports, selectors
 from pupils.models import Pupil
 from schools.models import SchoolClass
 from send.celery import tenant_task
@@ -29,7 +29,9 @@ def render_passports_pdf(trust_id: int, job_id: int) -> str:
             pupil = pupils.get(uuid=job.subject_id)
             rows = [(pupil, passports.latest_version(pupil))]
             school = pupil.school
-        pdf = render_pdf("pupils/pdf/passports.html", {"rows": rows, "school": school, "title": job.title})
+        # Each passport with the sections later apps add (the pupil's provision map).
+        pages = [(pupil, version, extensions.passport_sections(job.requested_by, pupil)) for pupil, version in rows]
+        pdf = render_pdf("pupils/pdf/passports.html", {"rows": pages, "school": school, "title": job.title})
     except (Pupil.DoesNotExist, SchoolClass.DoesNotExist):
         fail_job(job, "You can no longer see this pupil or class.")
         return job.state

@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from pupils import exports, passports, records, reports, selectors, services
+from pupils import exports, extensions, passports, records, reports, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.models import School, SchoolClass, YearGroup
@@ -89,6 +89,7 @@ def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
         **records.record_sections(pupil),
         "history": selectors.pupil_history(pupil),
         "can_change": policy.can(request.user, "change", pupil),
+        "extra_sections": extensions.record_sections(request.user, pupil),
     }
     return render(request, "pupils/record.html", context)
 

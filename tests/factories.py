@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import factory
@@ -80,6 +81,11 @@ class TrustWorld:
     file: StoredFile | None = None
     pdf_job: PdfJob | None = None
     api_client: Any = None
+    # Provision: a trust catalogue entry, a rate, and a group led by the TA with pupils 0 and 1 (see add_provision).
+    intervention: Any = None
+    staff_rate: Any = None
+    group: Any = None
+    members: list[Any] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     memberships: dict[str, Membership] = field(default_factory=dict)
 
@@ -167,7 +173,58 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
         )
         ClassStaff.objects.create(school_class=school_class, user=world.users["ta"], role="ta")
         world.api_client, _ = create_api_client(name=f"{name} MIS", can_write=True)
+        add_provision(world)
     return world
+
+
+def add_provision(world: TrustWorld) -> None:
+    """Talk Boost, Mon and Thu 30 minutes (an hour a week), 7 Sep – 16 Oct 2026 (six school weeks of the term),
+    a TA at £15 an hour, £12 of resources a pupil, pupils 0 and 1: £90 ÷ 2 + £12 = £57 each."""
+    from provision import services as provision_services
+
+    world.intervention = provision_services.save_intervention(
+        None,
+        school=None,
+        name="Talk Boost",
+        need_areas=["ci"],
+        wave="targeted",
+        description="Language intervention for children with delayed language",
+        evidence_base="I CAN evaluation",
+        sessions_per_week=2,
+        session_minutes=30,
+        weeks=10,
+        group_size=4,
+        staffing="Teaching assistant",
+        resources="",
+        resources_cost_per_pupil=Decimal("12.00"),
+        measure="standardised",
+        measure_label="",
+    )
+    world.staff_rate = provision_services.save_staff_rate(
+        None, school=world.school, school_year=world.year, role_name="Teaching assistant", hourly_rate=Decimal("15.00")
+    )
+    world.group = provision_services.save_group(
+        None,
+        school=world.school,
+        intervention=world.intervention,
+        staff=[world.users["ta"]],
+        name="Year 4 Talk Boost",
+        staff_role="Teaching assistant",
+        sessions_per_week=2,
+        session_minutes=30,
+        timetable="Mon and Thu 9:10",
+        starts_on=dt.date(2026, 9, 7),
+        ends_on=dt.date(2026, 10, 16),
+        funding_source="notional",
+        resources_cost_per_pupil=Decimal("12.00"),
+    )
+    world.members = [
+        provision_services.add_member(
+            world.group, pupil=pupil, joined_on=dt.date(2026, 9, 7), entry_score=Decimal(score),
+            entry_on=dt.date(2026, 9, 7),
+        )
+        for pupil, score in ((world.pupils[0], "82"), (world.pupils[1], "88"))
+    ]  # fmt: skip
 
 
 def build_world() -> World:

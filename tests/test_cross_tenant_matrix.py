@@ -31,6 +31,10 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "job_uuid": lambda w: w.pdf_job.uuid,  # type: ignore[union-attr]
     "file_uuid": lambda w: w.file.uuid,  # type: ignore[union-attr]
     "client_uuid": lambda w: w.api_client.uuid,  # type: ignore[union-attr]
+    "intervention_uuid": lambda w: w.intervention.uuid,
+    "rate_uuid": lambda w: w.staff_rate.uuid,
+    "group_uuid": lambda w: w.group.uuid,
+    "member_uuid": lambda w: w.members[0].uuid,
 }
 
 # URLs that name no tenant object, and why they are outside the matrix's object checks.

@@ -299,6 +299,10 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "class_uuid",
         "job_uuid",
         "client_uuid",
+        "intervention_uuid",
+        "rate_uuid",
+        "group_uuid",
+        "member_uuid",
         "id",  # the API's object ids: UUIDs
         "section",
         "uidb64",

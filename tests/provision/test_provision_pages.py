@@ -1,0 +1,336 @@
+"""Provision pages: the maps and their totals, costs shown, who may do what, bad input, exports, query budgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from provision import services
+from provision.models import Attendance, GroupMember, Intervention, InterventionGroup, Session, StaffRate
+from provision.tasks import render_provision_pdf
+from pupils.models import Pupil
+from pupils.upn import make_upn
+from schools.models import Membership, Role
+from send.pdf import PdfJob
+from send.tenancy import tenant_context
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+PERIOD = {"starts_on": "2026-09-01", "ends_on": "2027-08-31"}
+
+
+def page(world: Any, role: str, name: str, params: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    return client_for(world.a.users[role]).get(reverse(name, kwargs=kwargs), params or {})
+
+
+def test_the_provision_map_shows_each_pupils_provision_and_cost(world: Any) -> None:
+    response = page(world, "senco", "provision:map", PERIOD)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Pupil0" in body and "Talk Boost" in body
+    assert "£57.00" in body  # £90 of staff time ÷ 2 pupils + £12 of resources
+    assert "£114.00" in body  # the total
+    assert "Notional SEN budget" in body and "Communication and interaction" in body
+
+
+def test_the_map_filters_by_year_group_and_period(world: Any) -> None:
+    body = page(world, "senco", "provision:map", {**PERIOD, "year_group": "5"}).content.decode()
+    assert "Pupil0" not in body
+    body = page(world, "senco", "provision:map", {"starts_on": "2026-09-07", "ends_on": "2026-09-25"}).content.decode()
+    assert "£34.50" in body  # three of the six weeks: £45 ÷ 2 + £12
+    response = page(world, "senco", "provision:map", {"starts_on": "2026-10-01", "ends_on": "2026-09-01"})
+    assert "The end of the period cannot be before its start." in response.content.decode()
+
+
+def test_graduated_map_and_impact(world: Any) -> None:
+    with tenant_context(world.a.trust.pk):
+        services.update_member(
+            world.a.members[0], left_on=None, entry_score=Decimal("82"), entry_on=dt.date(2026, 9, 7),
+            exit_score=Decimal("91"), exit_on=dt.date(2026, 10, 16),
+        )  # fmt: skip
+    body = page(world, "senco", "provision:graduated", PERIOD).content.decode()
+    assert "Targeted (wave 2)" in body and "Talk Boost" in body and "2 pupils" in body
+    body = page(world, "senco", "provision:impact", PERIOD).content.decode()
+    assert "1 (100%)" in body and "9.0" in body and "£57.00" in body
+
+
+def test_the_pupil_record_shows_their_provision_and_a_costed_summary(world: Any) -> None:
+    pupil = world.a.pupils[0]
+    body = page(world, "teacher", "pupils:record", pupil_uuid=pupil.uuid).content.decode()
+    assert "Provision map" in body and "Talk Boost" in body
+    costed = page(world, "senco", "provision:pupil_costed", pupil_uuid=pupil.uuid).content.decode()
+    assert "£57.00" in costed and "Notional SEN budget" in costed
+
+
+def test_the_group_page_shows_members_costs_and_sessions(world: Any) -> None:
+    body = page(world, "senco", "provision:group", group_uuid=world.a.group.uuid).content.decode()
+    assert "£114.00" in body and "6.0 hours" in body and "Pupil1" in body and "Add a pupil" in body
+
+
+# --- Who may do what --------------------------------------------------------------------------------------
+
+
+def test_a_ta_records_a_session_of_their_group(world: Any) -> None:
+    ta = client_for(world.a.users["ta"])
+    url = reverse("provision:session", kwargs={"group_uuid": world.a.group.uuid})
+    form = ta.get(url, {"date": "2026-09-10"})
+    assert form.status_code == 200 and "Pupil0" in form.content.decode()
+    present = str(world.a.members[0].pk)
+    response = ta.post(url, {"date": "2026-09-10", "present": [present], "note": "Good focus"})
+    assert response.status_code == 302
+    with tenant_context(world.a.trust.pk):
+        session = Session.objects.get(group=world.a.group, date=dt.date(2026, 9, 10))
+        marks = dict(Attendance.objects.filter(session=session).values_list("member_id", "present"))
+    assert session.note == "Good focus" and session.recorded_by == world.a.users["ta"]
+    assert marks == {world.a.members[0].pk: True, world.a.members[1].pk: False}
+    ta.post(url, {"date": "2026-09-10", "present": [present, str(world.a.members[1].pk)], "note": "Corrected"})
+    with tenant_context(world.a.trust.pk):
+        assert Session.objects.filter(group=world.a.group).count() == 1
+        assert Attendance.objects.filter(session__group=world.a.group, present=True).count() == 2
+
+
+def test_a_ta_cannot_record_for_a_group_they_do_not_lead(world: Any) -> None:
+    with tenant_context(world.a.trust.pk):
+        other_ta = UserFactory(email="ta2@alpha.example")
+        Membership.objects.create(user=other_ta, role=Role.TEACHING_ASSISTANT, school=world.a.school)
+    client = client_for(other_ta)
+    url = reverse("provision:session", kwargs={"group_uuid": world.a.group.uuid})
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"date": "2026-09-10", "present": [str(world.a.members[0].pk)]}).status_code == 404
+    assert client.get(reverse("provision:group", kwargs={"group_uuid": world.a.group.uuid})).status_code == 404
+    with tenant_context(world.a.trust.pk):
+        assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize(("role", "may_record", "may_change"), [
+    ("senco", True, True), ("assistant", True, True), ("lead", True, True), ("ta", True, False),
+    ("head", False, False), ("teacher", False, False), ("dt", False, False),
+])  # fmt: skip
+def test_recording_and_changing_a_group_by_role(world: Any, role: str, may_record: bool, may_change: bool) -> None:
+    client = client_for(world.a.users[role])
+    session_url = reverse("provision:session", kwargs={"group_uuid": world.a.group.uuid})
+    assert (client.get(session_url).status_code == 200) is may_record
+    edit_url = reverse("provision:group_edit", kwargs={"group_uuid": world.a.group.uuid})
+    assert (client.get(edit_url).status_code == 200) is may_change
+    member_url = reverse(
+        "provision:member_edit", kwargs={"group_uuid": world.a.group.uuid, "member_uuid": world.a.members[0].uuid}
+    )
+    assert (client.get(member_url).status_code == 200) is may_change
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("senco", True), ("head", True), ("lead", True), ("governor", False), ("admin", False)]
+)
+def test_who_sees_the_provision_map(world: Any, role: str, allowed: bool) -> None:
+    response = page(world, role, "provision:map", PERIOD)
+    assert response.status_code == (200 if allowed else 403)
+    if allowed:
+        assert "Pupil0" in response.content.decode()
+
+
+def test_a_teacher_sees_no_costed_groups_beyond_their_pupils(world: Any) -> None:
+    body = page(world, "teacher", "provision:map", PERIOD).content.decode()
+    assert "Talk Boost" not in body  # the map lists groups the person may open: the teacher leads none
+
+
+def test_only_the_trust_lead_publishes_to_the_trust_catalogue(world: Any) -> None:
+    data = {
+        "name": "Precision teaching", "wave": "targeted", "sessions_per_week": "3", "session_minutes": "10",
+        "weeks": "8", "group_size": "1", "staffing": "Teaching assistant", "resources_cost_per_pupil": "0",
+        "measure": "none", "need_areas": ["cl"],
+    }  # fmt: skip
+    senco = client_for(world.a.users["senco"])
+    senco.post(reverse("provision:intervention_create"), data)
+    with tenant_context(world.a.trust.pk):
+        assert not Intervention.objects.filter(name="Precision teaching").exists()  # a SENCO must choose a school
+    senco.post(reverse("provision:intervention_create"), {**data, "school": world.a.school.pk})
+    lead = client_for(world.a.users["lead"])
+    lead.post(reverse("provision:intervention_create"), {**data, "name": "Lexia"})
+    with tenant_context(world.a.trust.pk):
+        assert Intervention.objects.get(name="Precision teaching").school == world.a.school
+        assert Intervention.objects.get(name="Lexia").school is None
+    edit = reverse("provision:intervention_edit", kwargs={"intervention_uuid": world.a.intervention.uuid})
+    assert senco.get(edit).status_code == 403  # the trust's entry is the lead's to change
+    assert lead.get(edit).status_code == 200
+    assert client_for(world.a.users["ta"]).get(reverse("provision:intervention_create")).status_code == 403
+
+
+def test_rates_are_set_by_the_senco_and_read_by_the_head(world: Any) -> None:
+    senco = client_for(world.a.users["senco"])
+    response = senco.post(
+        reverse("provision:staff_rates"),
+        {"school": world.a.school.pk, "school_year": world.a.year.pk, "role_name": "Teacher", "hourly_rate": "38.50"},
+    )
+    assert response.status_code == 302
+    head = client_for(world.a.users["head"])
+    listing = head.get(reverse("provision:staff_rates"))
+    assert (
+        listing.status_code == 200
+        and "£38.50" in listing.content.decode()
+        and "Add a rate" not in listing.content.decode()
+    )
+    assert head.post(reverse("provision:staff_rates"), {"role_name": "x"}).status_code == 403
+    assert client_for(world.a.users["ta"]).get(reverse("provision:staff_rates")).status_code == 403
+
+
+# --- Bad input ---------------------------------------------------------------------------------------------
+
+
+def group_data(world: Any, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "school": world.a.school.pk, "intervention": world.a.intervention.pk, "name": "Y5 Talk Boost",
+        "staff": [world.a.users["ta"].pk], "staff_role": "Teaching assistant", "sessions_per_week": "2",
+        "session_minutes": "30", "timetable": "", "starts_on": "2026-11-02", "ends_on": "2026-12-18",
+        "funding_source": "top_up", "resources_cost_per_pupil": "5.00",
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def test_planning_a_group(world: Any) -> None:
+    response = client_for(world.a.users["senco"]).post(reverse("provision:group_create"), group_data(world))
+    assert response.status_code == 302
+    with tenant_context(world.a.trust.pk):
+        group = InterventionGroup.objects.get(name="Y5 Talk Boost")
+        assert list(group.staff.all()) == [world.a.users["ta"]] and group.funding_source == "top_up"
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"ends_on": "2026-10-01"}, "ends_on", "The end date cannot be before the start date."),
+    ({"resources_cost_per_pupil": "-4"}, "resources_cost_per_pupil", "greater than or equal to 0"),
+    ({"resources_cost_per_pupil": "99999"}, "resources_cost_per_pupil", "Give a cost from £0 to £5,000 per pupil."),
+    ({"session_minutes": "1000"}, "session_minutes", "less than or equal to 480"),
+    ({"starts_on": "not a date"}, "starts_on", "Enter a valid date."),
+])  # fmt: skip
+def test_bad_group_input_is_a_field_error_and_nothing_is_saved(
+    world: Any, overrides: Any, field: str, message: str
+) -> None:
+    response = client_for(world.a.users["senco"]).post(
+        reverse("provision:group_create"), group_data(world, **overrides)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    with tenant_context(world.a.trust.pk):
+        assert not InterventionGroup.objects.filter(name="Y5 Talk Boost").exists()
+
+
+def test_staff_of_another_school_cannot_lead_a_group(world: Any) -> None:
+    with tenant_context(world.a.trust.pk):
+        stranger = UserFactory(email="elsewhere@alpha.example")
+        Membership.objects.create(user=stranger, role=Role.TEACHING_ASSISTANT, school=world.a.schools[1])
+    with tenant_context(world.a.trust.pk), pytest.raises(Exception, match="Not on the staff"):
+        services.save_group(
+            None, school=world.a.school, intervention=world.a.intervention, staff=[stranger], name="X",
+            staff_role="TA", sessions_per_week=1, session_minutes=20, timetable="", starts_on=dt.date(2026, 9, 7),
+            ends_on=dt.date(2026, 9, 30), funding_source="notional", resources_cost_per_pupil=Decimal("0"),
+        )  # fmt: skip
+
+
+def test_a_pupil_of_another_school_cannot_join(world: Any) -> None:
+    with tenant_context(world.a.trust.pk):
+        elsewhere = Pupil.objects.create(
+            school=world.a.schools[1], legal_first_name="Far", legal_last_name="Away", gender="F", year_group="4",
+            date_of_birth=dt.date(2017, 1, 1), upn=make_upn("926", world.a.schools[1].establishment_number, 17, 777),
+        )  # fmt: skip
+        with pytest.raises(Exception, match="Only pupils of the group's school"):
+            services.add_member(world.a.group, pupil=elsewhere, joined_on=dt.date(2026, 9, 8))
+        assert not GroupMember.objects.filter(pupil=elsewhere).exists()
+    # the page does not even offer them
+    body = page(world, "senco", "provision:group", group_uuid=world.a.group.uuid).content.decode()
+    assert "Far Away" not in body
+
+
+def test_an_exit_measure_before_the_entry_is_refused(world: Any) -> None:
+    url = reverse(
+        "provision:member_edit", kwargs={"group_uuid": world.a.group.uuid, "member_uuid": world.a.members[0].uuid}
+    )
+    response = client_for(world.a.users["senco"]).post(
+        url, {"entry_score": "82", "entry_on": "2026-09-07", "exit_score": "90", "exit_on": "2026-09-01"}
+    )
+    assert "The exit measure cannot be before the entry measure." in response.content.decode()
+    response = client_for(world.a.users["senco"]).post(
+        url, {"entry_score": "82", "entry_on": "2026-09-07", "exit_score": "900", "exit_on": "2026-10-16"}
+    )
+    assert "A Standardised score is from 40 to 160." in response.content.decode()
+    with tenant_context(world.a.trust.pk):
+        assert GroupMember.objects.get(pk=world.a.members[0].pk).exit_score is None
+
+
+def test_absurd_rates_are_refused(world: Any) -> None:
+    response = client_for(world.a.users["senco"]).post(
+        reverse("provision:staff_rates"),
+        {"school": world.a.school.pk, "school_year": world.a.year.pk, "role_name": "TA", "hourly_rate": "1500"},
+    )
+    assert "less than or equal to 500" in response.content.decode()
+    with tenant_context(world.a.trust.pk):
+        assert not StaffRate.objects.filter(role_name="TA").exists()
+
+
+def test_a_session_outside_the_group_dates_is_refused(world: Any) -> None:
+    url = reverse("provision:session", kwargs={"group_uuid": world.a.group.uuid})
+    response = client_for(world.a.users["ta"]).post(url, {"date": "2026-12-01", "present": []})
+    assert "The group runs from 7 Sep 2026 to 16 Oct 2026." in response.content.decode()
+    response = client_for(world.a.users["ta"]).post(url, {"date": "yesterday"})
+    assert "Give the date of the session" in response.content.decode()
+
+
+# --- Exports and budgets ----------------------------------------------------------------------------------
+
+
+def test_the_csv_has_a_row_per_pupil_per_group(world: Any) -> None:
+    response = page(world, "senco", "provision:csv", PERIOD)
+    text = b"".join(response.streaming_content).decode()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("UPN,Surname") and len(lines) == 3
+    assert lines[1].endswith(",57.00")
+
+
+def test_the_provision_map_and_costed_summary_pdfs(world: Any) -> None:
+    senco = client_for(world.a.users["senco"])
+    senco.post(reverse("provision:pdf") + "?starts_on=2026-09-01&ends_on=2027-08-31")
+    senco.post(reverse("provision:pupil_costed_pdf", kwargs={"pupil_uuid": world.a.pupils[0].uuid}))
+    with tenant_context(world.a.trust.pk):
+        jobs = list(PdfJob.objects.filter(kind__in=["provision_map", "costed_provision"]).order_by("kind"))
+    texts = []
+    for job in jobs:
+        assert render_provision_pdf.run(world.a.trust.pk, job.pk) == "ready"
+        response = senco.get(reverse("document_download", kwargs={"job_uuid": job.uuid}))
+        texts.append(PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text())
+    assert "Talk Boost" in texts[0] and "57.00" in texts[0]  # costed provision
+    assert "Pupil1" in texts[1] and "114.00" in texts[1]  # the map
+
+
+def test_map_pages_keep_their_query_count_as_groups_grow(world: Any) -> None:
+    senco = client_for(world.a.users["senco"])
+    urls = [reverse(n) for n in ("provision:map", "provision:graduated", "provision:impact", "provision:groups")]
+
+    def counts() -> list[int]:
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert senco.get(url, PERIOD).status_code == 200
+            found.append(len(queries))
+        return found
+
+    counts()
+    small = counts()
+    with tenant_context(world.a.trust.pk):
+        for i in range(6):
+            group = services.save_group(
+                None, school=world.a.school, intervention=world.a.intervention, staff=[world.a.users["ta"]],
+                name=f"Group {i}", staff_role="Teaching assistant", sessions_per_week=1, session_minutes=20,
+                timetable="", starts_on=dt.date(2026, 9, 7), ends_on=dt.date(2026, 10, 16), funding_source="pp",
+                resources_cost_per_pupil=Decimal("0"),
+            )  # fmt: skip
+            for pupil in world.a.pupils[:3]:
+                services.add_member(group, pupil=pupil, joined_on=dt.date(2026, 9, 7))
+    assert counts() == small
