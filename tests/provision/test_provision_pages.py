@@ -225,7 +225,7 @@ def test_bad_group_input_is_a_field_error_and_nothing_is_saved(
 
 def test_staff_of_another_school_cannot_lead_a_group(world: Any) -> None:
     with tenant_context(world.a.trust.pk):
-        stranger = UserFactory(email="elsewhere@alpha.example")
+        stranger: Any = UserFactory(email="elsewhere@alpha.example")
         Membership.objects.create(user=stranger, role=Role.TEACHING_ASSISTANT, school=world.a.schools[1])
     with tenant_context(world.a.trust.pk), pytest.raises(Exception, match="Not on the staff"):
         services.save_group(
