@@ -436,8 +436,24 @@ def seed_trust(spec: TrustSpec, stdout: Writer | None = None) -> Trust:
     return trust
 
 
+# Later apps add their demo data (schools cannot import them): a seeder takes the trust, its main school, the
+# demo users by role and stdout, and runs inside the trust's context. Registered in the apps' ready().
+_seeders: list[Any] = []
+
+
+def register_demo_seeder(seeder: Any) -> None:
+    if seeder not in _seeders:
+        _seeders.append(seeder)
+
+
 def seed_demo(stdout: Writer | None = None) -> list[Trust]:
     trusts = [seed_trust(spec, stdout) for spec in TRUSTS]
+    for spec, trust in zip(TRUSTS, trusts, strict=True):
+        users = {role: User.objects.get(email=f"{role.value}@{spec.slug}.example") for role in Role}
+        with tenant_context(trust.pk), transaction.atomic():
+            main = School.objects.get(urn=spec.schools[spec.main_school].urn)
+            for seeder in _seeders:
+                seeder(trust, main, users, stdout)
     if stdout is not None:
         stdout.write("Sign in as senco@oakfield.example with the DEMO_PASSWORD\n")
     return trusts

@@ -103,3 +103,32 @@ def test_a_class_teacher_writes_a_passport_and_sees_it_on_the_class_view(page, l
     page.wait_for_load_state()
     assert "Movement break after 20 minutes" in page.content()
     check_accessibility(page)
+
+
+def test_a_teaching_assistant_records_a_session_on_a_phone(page, live_url):
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, live_url, "ta@oakfield.example")
+    page.get_by_role("link", name="Provision").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Groups and sessions").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.get_by_role("link", name="Lego-based therapy (Nov 2026)", exact=True).first.click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.get_by_role("link", name="Record a session").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.get_by_label("Date").fill("2026-11-03")  # a Tuesday of the group's dates, whatever day the suite runs
+    boxes = page.locator("input[name=present]")
+    assert boxes.count() >= 1
+    boxes.first.uncheck()
+    page.get_by_label("Note (optional)").fill("Built the bridge together; good turn-taking.")
+    page.get_by_role("button", name="Save the session").click()
+    page.wait_for_load_state()
+    assert "Session of 3 November recorded" in page.content()
+    check_accessibility(page)
+    page.get_by_role("link", name="Lego-based therapy (Nov 2026)", exact=True).first.click()
+    page.wait_for_load_state()
+    assert "Built the bridge together" in page.content()
+    check_accessibility(page)
