@@ -85,11 +85,13 @@ audit: $(VENV)/.installed
 	$(VENV)/bin/bandit -r send schools pupils provision reviews scripts -q -x '*/migrations/*'
 	$(PY) scripts/audit_dependencies.py
 
-# Register page and CSV export at 2,000 pupils on the register, and the REST API's bulk upsert throughput and
-# list latency at 10,000 pupils (separate 'bench' and 'bench-api' trusts in the development database).
+# Register page and CSV export at 2,000 pupils on the register, the REST API's bulk upsert throughput and list
+# latency at 10,000 pupils, and the provision map at 400 pupils in 60 groups (separate benchmark trusts in the
+# development database).
 bench: migrate
 	$(PY) manage.py bench_register --pupils $${BENCH_PUPILS:-2000} --repeat 5
 	$(PY) manage.py bench_api --pupils $${BENCH_API_PUPILS:-10000} --repeat 5
+	$(PY) manage.py bench_provision --pupils 400 --groups 60 --repeat 5
 
 # The OpenAPI schema is committed (docs/api/openapi.yaml); a test fails when the code and the file differ.
 schema: $(VENV)/.installed
