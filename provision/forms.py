@@ -40,6 +40,7 @@ class InterventionForm(forms.Form):
     )
     measure = forms.ChoiceField(choices=Measure.choices, label="Entry and exit measure")
     measure_label = forms.CharField(max_length=100, required=False, label="Name of the school's scale")
+    archived = forms.BooleanField(required=False, label="Archived: no longer offered for new groups")
 
     def __init__(self, *args: Any, schools: QuerySet[School], trust_wide: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

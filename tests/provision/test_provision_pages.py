@@ -334,3 +334,35 @@ def test_map_pages_keep_their_query_count_as_groups_grow(world: Any) -> None:
             for pupil in world.a.pupils[:3]:
                 services.add_member(group, pupil=pupil, joined_on=dt.date(2026, 9, 7))
     assert counts() == small
+
+
+def test_the_passport_pdf_carries_the_pupils_provision(world: Any) -> None:
+    from pupils.models import PassportVersion
+    from pupils.tasks import render_passports_pdf
+
+    pupil = world.a.pupils[0]
+    with tenant_context(world.a.trust.pk):
+        PassportVersion.objects.create(pupil=pupil, number=1, key_strategies="Visual timetable")
+        job = PdfJob.objects.create(
+            kind="passport", title="Passport", subject_id=str(pupil.uuid), requested_by=world.a.users["senco"]
+        )
+    assert render_passports_pdf.run(world.a.trust.pk, job.pk) == "ready"
+    response = client_for(world.a.users["senco"]).get(reverse("document_download", kwargs={"job_uuid": job.uuid}))
+    text = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
+    squeezed = text.replace(" ", "")  # pypdf may split a kerned word ("T alk")
+    assert "Provision" in text and "TalkBoost(MonandThu9:10;7Sep2026to16Oct2026)" in squeezed
+
+
+def test_an_intervention_can_be_archived(world: Any) -> None:
+    lead = client_for(world.a.users["lead"])
+    url = reverse("provision:intervention_edit", kwargs={"intervention_uuid": world.a.intervention.uuid})
+    data = {
+        "name": "Talk Boost", "wave": "targeted", "sessions_per_week": "2", "session_minutes": "30", "weeks": "10",
+        "group_size": "4", "staffing": "Teaching assistant", "resources_cost_per_pupil": "12",
+        "measure": "standardised", "need_areas": ["ci"], "archived": "on",
+    }  # fmt: skip
+    assert lead.post(url, data).status_code == 302
+    with tenant_context(world.a.trust.pk):
+        assert Intervention.objects.get(pk=world.a.intervention.pk).archived
+    form = client_for(world.a.users["senco"]).get(reverse("provision:group_create")).content.decode()
+    assert ">Talk Boost</option>" not in form  # no new groups of an archived intervention
