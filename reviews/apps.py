@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = "Reviews, plans and statutory deadlines"
+
+    def ready(self) -> None:
+        from reviews import policy, sections  # noqa: F401  (registers the rules and the pupil record section)

@@ -27,6 +27,14 @@ class SchoolForm(forms.Form):
         queryset=Federation.objects.none(), required=False
     )
     pupil_photos = forms.BooleanField(label="Show pupil photos on records and passports", required=False)
+    plan_label = forms.ChoiceField(
+        choices=[("SEN support plan", "SEN support plan"), ("IEP", "IEP (individual education plan)")],
+        label="Name for SEN support plans",
+        initial="SEN support plan",
+    )
+    plan_review_days_before_term_end = forms.IntegerField(
+        min_value=0, max_value=60, initial=7, label="Review plans this many days before the end of term"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -145,6 +145,17 @@ class School(TenantModel, PublicIdModel):
         default=1,
         help_text="A passport not updated since the start of this many terms ago is flagged as needing updating",
     )
+    plan_label = models.CharField(
+        "Name for SEN support plans",
+        max_length=20,
+        choices=[("SEN support plan", "SEN support plan"), ("IEP", "IEP (individual education plan)")],
+        default="SEN support plan",
+    )
+    plan_review_days_before_term_end = models.PositiveSmallIntegerField(
+        "Review plans this many days before the end of term",
+        default=7,
+        help_text="A new plan's review date: the end of its term less these days",
+    )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

@@ -61,6 +61,8 @@ def _school_form_view(request: HttpRequest, school: School | None) -> HttpRespon
             "phase": school.phase,
             "federation": school.federation_id,
             "pupil_photos": school.pupil_photos,
+            "plan_label": school.plan_label,
+            "plan_review_days_before_term_end": school.plan_review_days_before_term_end,
         }
     form = SchoolForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

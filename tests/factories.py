@@ -86,6 +86,9 @@ class TrustWorld:
     staff_rate: Any = None
     group: Any = None
     members: list[Any] = field(default_factory=list)
+    # APDR: a draft plan of pupil 0 (in the teacher's class) with one target (see add_plan).
+    plan: Any = None
+    target: Any = None
     users: dict[str, User] = field(default_factory=dict)
     memberships: dict[str, Membership] = field(default_factory=dict)
 
@@ -174,7 +177,31 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
         ClassStaff.objects.create(school_class=school_class, user=world.users["ta"], role="ta")
         world.api_client, _ = create_api_client(name=f"{name} MIS", can_write=True)
         add_provision(world)
+        add_plan(world)
     return world
+
+
+def add_plan(world: TrustWorld) -> None:
+    from reviews import services as review_services
+
+    world.plan = review_services.start_plan(
+        world.pupils[0],
+        by=world.users["teacher"],
+        starts_on=dt.date(2026, 9, 7),
+        review_on=dt.date(2026, 12, 11),
+        concerns="Finds it hard to follow spoken instructions",
+        strengths="Loves drawing and building",
+        strategies="Visual timetable\nInstructions one at a time",
+    )
+    world.target = review_services.save_target(
+        world.plan,
+        None,
+        outcome="Understands and follows classroom routines",
+        wording="Follow a two-step instruction without a reminder",
+        success_criteria="4 out of 5 times in a week, observed by the TA",
+        provision=world.group,
+        who="Class TA",
+    )
 
 
 def add_provision(world: TrustWorld) -> None:

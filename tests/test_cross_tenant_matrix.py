@@ -35,6 +35,9 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "rate_uuid": lambda w: w.staff_rate.uuid,
     "group_uuid": lambda w: w.group.uuid,
     "member_uuid": lambda w: w.members[0].uuid,
+    "plan_uuid": lambda w: w.plan.uuid,
+    "target_uuid": lambda w: w.target.uuid,
+    "action": lambda w: "submit",
 }
 
 # URLs that name no tenant object, and why they are outside the matrix's object checks.

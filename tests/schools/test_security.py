@@ -303,6 +303,9 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "rate_uuid",
         "group_uuid",
         "member_uuid",
+        "plan_uuid",
+        "target_uuid",
+        "action",
         "id",  # the API's object ids: UUIDs
         "section",
         "uidb64",
