@@ -20,8 +20,6 @@ from reviews import selectors, services
 from reviews.forms import ContributionForm, EvidenceForm, PlanForm, ReviewForm, TargetForm
 from reviews.models import Plan, PlanState, Target
 from reviews.tasks import render_plan_pdf
-from schools.models import Role
-from schools.selectors import roles_of
 from send import policy
 from send.audit import record_access
 from send.celery import enqueue_on_commit
@@ -248,12 +246,7 @@ def plan_pdf(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 @tenant_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The SENCO's view: reviews due and overdue by class and teacher, and the quality checks."""
-    roles = roles_of(request.user)
-    if not (
-        roles.has_trust_wide(Role.TRUST_SEND_LEAD)
-        or roles.schools_with(Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER)
-    ):
-        raise PermissionDenied
+    require(request, "oversee_plans", request.tenant.trust)  # type: ignore[attr-defined]
     today = timezone.localdate()
     return render(
         request,

@@ -67,6 +67,11 @@ class TrustRule(policy.Rule):
             return not roles.is_empty
         if action == "view_pupils":
             return bool(roles.all_roles & PUPIL_ROLES)
+        if action == "oversee_plans":
+            # the SENCO's list of reviews due and the quality checks of plans
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or bool(
+                roles.schools_with(Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER)
+            )
         return False
 
 

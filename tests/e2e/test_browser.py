@@ -132,3 +132,56 @@ def test_a_teaching_assistant_records_a_session_on_a_phone(page, live_url):
     page.wait_for_load_state()
     assert "Built the bridge together" in page.content()
     check_accessibility(page)
+
+
+def test_a_teacher_writes_a_plan_and_the_senco_signs_it_off(browser, live_url):
+    from tests.e2e.conftest import sign_in as sign_in_as
+
+    teacher_context = browser.new_context(bypass_csp=True)
+    page = teacher_context.new_page()
+    sign_in_as(page, live_url, "teacher@oakfield.example", check=False)
+    page.goto(f"{live_url}/pupils/")
+    links = [page.locator("table tbody tr a").nth(i).get_attribute("href") for i in range(8)]
+    for href in links:
+        page.goto(f"{live_url}{href}")
+        if page.get_by_role("link", name="Start a SEN support plan").count():
+            break
+    page.get_by_role("link", name="Start a SEN support plan").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.get_by_label("Review date").fill("2026-09-01")  # before the start: an error first
+    page.get_by_label("Starts").fill("2026-11-09")
+    page.get_by_label("Concerns").fill("Struggles to start written tasks.")
+    page.get_by_role("button", name="Start the plan").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.get_by_label("Review date").fill("2027-02-05")
+    page.get_by_role("button", name="Start the plan").click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    page.get_by_role("link", name="Add a target").click()
+    page.wait_for_load_state()
+    page.get_by_label("Target", exact=True).fill("Write three sentences independently using a word bank")
+    page.get_by_label("How we will know").fill("In 4 of 5 writing lessons, checked weekly")
+    page.get_by_role("button", name="Save the target").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Send to the SENCO for sign-off").click()
+    page.wait_for_load_state()
+    assert "Awaiting the SENCO" in page.content()
+    plan_url = page.url
+    teacher_context.close()
+
+    senco_context = browser.new_context(bypass_csp=True)
+    page = senco_context.new_page()
+    sign_in_as(page, live_url, "senco@oakfield.example", check=False)
+    page.goto(plan_url)
+    check_accessibility(page)
+    page.get_by_role("button", name="Sign off the plan").click()
+    page.wait_for_load_state()
+    assert "signed off: it is active" in page.content()
+    check_accessibility(page)
+    page.get_by_role("link", name="Plans", exact=True).click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    senco_context.close()
