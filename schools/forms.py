@@ -31,10 +31,18 @@ class SchoolForm(forms.Form):
         choices=[("SEN support plan", "SEN support plan"), ("IEP", "IEP (individual education plan)")],
         label="Name for SEN support plans",
         initial="SEN support plan",
+        required=False,
     )
     plan_review_days_before_term_end = forms.IntegerField(
-        min_value=0, max_value=60, initial=7, label="Review plans this many days before the end of term"
+        min_value=0, max_value=60, initial=7, required=False, label="Review plans this many days before the end of term"
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["plan_label"] = data.get("plan_label") or "SEN support plan"
+        if data.get("plan_review_days_before_term_end") is None:
+            data["plan_review_days_before_term_end"] = 7
+        return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -282,3 +282,20 @@ def test_plan_pdfs_for_the_parents_meeting(world: Any, plain: str, expected: str
     response = senco.get(reverse("document_download", kwargs={"job_uuid": job.uuid}))
     text = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text().replace(" ", "")
     assert expected.replace(" ", "") in text and "Followatwo-stepinstruction" in text
+
+
+def test_the_trust_admin_sets_the_plan_name_and_review_lead_time(world: Any) -> None:
+    from schools.models import School
+
+    school = world.a.school
+    url = reverse("schools:school_edit", kwargs={"school_uuid": school.uuid})
+    data = {
+        "name": school.name, "urn": school.urn, "la_code": school.la_code,
+        "establishment_number": school.establishment_number, "phase": school.phase,
+        "plan_label": "IEP", "plan_review_days_before_term_end": "10",
+    }  # fmt: skip
+    assert client_for(world.a.users["admin"]).post(url, data).status_code == 302
+    with tenant_context(world.a.trust.pk):
+        saved = School.objects.get(pk=school.pk)
+        assert (saved.plan_label, saved.plan_review_days_before_term_end) == ("IEP", 10)
+        assert services.default_review_date(saved, dt.date(2026, 9, 7)) == dt.date(2026, 10, 13)
