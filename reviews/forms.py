@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from provision.models import InterventionGroup
 from pupils.models import ContactLogEntry
 from reviews.models import EvidenceKind, Gathered, Progress, Target, Voice
+from send.uploads import StoredFile
 
 
 class DateInput(forms.DateInput):
@@ -35,11 +36,21 @@ class PlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Conversations this plan draws on",
     )
+    documents_used: forms.ModelMultipleChoiceField[StoredFile] = forms.ModelMultipleChoiceField(
+        queryset=StoredFile.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Documents this plan draws on",
+    )
     strategies = _text("Strategies", "How staff will teach and support, one per line")
     who_does_what = _text("Who does what", rows=3)
 
-    def __init__(self, *args: Any, contact_log: QuerySet[ContactLogEntry], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, contact_log: QuerySet[ContactLogEntry], documents: QuerySet[StoredFile], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["documents_used"].queryset = documents  # type: ignore[attr-defined]
+        self.fields["documents_used"].label_from_instance = lambda d: f"{d.original_name} ({d.uploaded_at:%-d %b %Y})"  # type: ignore[attr-defined]
         field = self.fields["contact_log_used"]
         field.queryset = contact_log  # type: ignore[attr-defined]
         field.label_from_instance = lambda e: f"{e.happened_on:%-d %b %Y}, {e.with_whom}: {e.summary[:60]}"  # type: ignore[attr-defined]

@@ -54,7 +54,6 @@ class Plan(TenantModel, PublicIdModel):
     strengths = models.TextField(blank=True)
     data = models.TextField("Assessment data", blank=True, help_text="Scores, reading ages, observations, attendance")
     specialist_advice = models.TextField(blank=True, help_text="EP, SALT, OT, CAMHS... and the date of their advice")
-    contact_log_used = models.ManyToManyField(ContactLogEntry, blank=True, related_name="+")
     # Plan
     strategies = models.TextField(blank=True, help_text="How staff will teach and support, one per line")
     who_does_what = models.TextField("Who does what", blank=True)
@@ -158,6 +157,26 @@ class Contribution(TenantModel, PublicIdModel):
 
     class Meta:
         ordering = ["given_on", "pk"]
+
+
+@pghistory.track()
+class PlanSource(TenantModel):
+    """A document or a contact-log conversation that the Assess stage drew on (one of the two per row)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sources")
+    contact_log_entry = models.ForeignKey(
+        ContactLogEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    document = models.ForeignKey("send.StoredFile", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact_log_entry__isnull=True, document__isnull=False)
+                | Q(contact_log_entry__isnull=False, document__isnull=True),
+                name="plan_source_one_kind",
+            )
+        ]
 
 
 class PlanTransition(TenantModel):

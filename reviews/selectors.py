@@ -27,6 +27,7 @@ def plan_detail(plan: Plan) -> dict[str, Any]:
     """Everything the plan page shows, each in one query: targets, evidence, views, transitions, sessions."""
     targets = list(plan.targets.select_related("provision__intervention", "carried_from"))
     group_ids = {t.provision_id for t in targets if t.provision_id}
+    sources = list(plan.sources.select_related("contact_log_entry", "document"))
     sessions = list(
         Session.objects.filter(
             group_id__in=group_ids, date__gte=plan.starts_on, date__lte=plan.reviewed_on or plan.review_on
@@ -45,7 +46,8 @@ def plan_detail(plan: Plan) -> dict[str, Any]:
         "contributions": list(plan.contributions.select_related("recorded_by")),
         "transitions": list(plan.transitions.select_related("by")),
         "sessions": sessions,
-        "contact_log": list(plan.contact_log_used.all()),
+        "contact_log": [s.contact_log_entry for s in sources if s.contact_log_entry_id],
+        "documents": [s.document for s in sources if s.document_id],
     }
 
 

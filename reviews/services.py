@@ -22,6 +22,7 @@ from reviews.models import (
     Contribution,
     Evidence,
     Plan,
+    PlanSource,
     PlanState,
     PlanTransition,
     Progress,
@@ -91,7 +92,14 @@ def start_plan(pupil: Pupil, *, by: User, **fields: Any) -> Plan:
 
 
 @transaction.atomic
-def update_plan(plan: Plan, *, by: User, contact_log_used: list[Any] | None = None, **fields: Any) -> Plan:
+def update_plan(
+    plan: Plan,
+    *,
+    by: User,
+    contact_log_used: list[Any] | None = None,
+    documents_used: list[Any] | None = None,
+    **fields: Any,
+) -> Plan:
     """Change the Assess and Plan stages; once the plan is reviewed it is a record and no longer changes."""
     if plan.state == PlanState.REVIEWED:
         raise ValidationError("A reviewed plan is a record: start the next cycle to plan again.")
@@ -103,8 +111,17 @@ def update_plan(plan: Plan, *, by: User, contact_log_used: list[Any] | None = No
         if key in PLAN_FIELDS:
             setattr(plan, key, value)
     plan.save()
-    if contact_log_used is not None:
-        plan.contact_log_used.set([entry for entry in contact_log_used if entry.pupil_id == plan.pupil_id])
+    if contact_log_used is not None or documents_used is not None:
+        # only the pupil's own conversations and documents can be sources of their plan
+        entries = [e for e in contact_log_used or [] if e.pupil_id == plan.pupil_id]
+        documents = [
+            d for d in documents_used or [] if d.owner_id == str(plan.pupil_id) and d.trust_id == plan.trust_id
+        ]
+        PlanSource.objects.filter(plan=plan).delete()
+        PlanSource.objects.bulk_create(
+            [PlanSource(plan=plan, trust_id=plan.trust_id, contact_log_entry=e) for e in entries]
+            + [PlanSource(plan=plan, trust_id=plan.trust_id, document=d) for d in documents]
+        )
     return plan
 
 

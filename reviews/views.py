@@ -26,6 +26,7 @@ from send.celery import enqueue_on_commit
 from send.forms import add_service_errors
 from send.pdf import PdfJob
 from send.shortcuts import get_visible_or_404, require, tenant_required
+from send.uploads import StoredFile
 
 
 def _plan(request: HttpRequest, plan_uuid: str, action: str = "view") -> Plan:
@@ -35,6 +36,12 @@ def _plan(request: HttpRequest, plan_uuid: str, action: str = "view") -> Plan:
     if action != "view":
         require(request, action, plan)
     return plan
+
+
+def _documents(pupil: Pupil) -> Any:
+    return StoredFile.objects.filter(
+        owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk)
+    ).order_by("-uploaded_at")
 
 
 def _form_page(request: HttpRequest, plan: Plan, form: Form, title: str, button: str) -> HttpResponse:
@@ -47,15 +54,19 @@ def plan_start(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
     if not policy.can(request.user, "write", Plan(pupil=pupil, trust_id=pupil.trust_id)):
         raise PermissionDenied
     form = PlanForm(
-        request.POST or None, initial={"starts_on": timezone.localdate()}, contact_log=pupil.contact_log.all()
+        request.POST or None,
+        initial={"starts_on": timezone.localdate()},
+        contact_log=pupil.contact_log.all(),
+        documents=_documents(pupil),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["data"] = data.pop("assessment_data")
         contact_log = list(data.pop("contact_log_used"))
+        documents = list(data.pop("documents_used"))
         try:
             plan = services.start_plan(pupil, by=request.user, **data)  # type: ignore[arg-type]
-            services.update_plan(plan, by=request.user, contact_log_used=contact_log)  # type: ignore[arg-type]
+            services.update_plan(plan, by=request.user, contact_log_used=contact_log, documents_used=documents)  # type: ignore[arg-type]
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -95,15 +106,28 @@ def plan_edit(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     initial = {name: getattr(plan, name) for name in services.PLAN_FIELDS}
     initial["assessment_data"] = initial.pop("data")
-    initial["contact_log_used"] = list(plan.contact_log_used.all())
-    form = PlanForm(request.POST or None, initial=initial, contact_log=plan.pupil.contact_log.all())
+    sources = list(plan.sources.all())
+    initial["contact_log_used"] = [s.contact_log_entry_id for s in sources if s.contact_log_entry_id]
+    initial["documents_used"] = [s.document_id for s in sources if s.document_id]
+    form = PlanForm(
+        request.POST or None,
+        initial=initial,
+        contact_log=plan.pupil.contact_log.all(),
+        documents=_documents(plan.pupil),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["data"] = data.pop("assessment_data")
         if not data.get("review_on"):
             data["review_on"] = plan.review_on
         try:
-            services.update_plan(plan, by=request.user, contact_log_used=list(data.pop("contact_log_used")), **data)  # type: ignore[arg-type]
+            services.update_plan(
+                plan,
+                by=request.user,  # type: ignore[arg-type]
+                contact_log_used=list(data.pop("contact_log_used")),
+                documents_used=list(data.pop("documents_used")),
+                **data,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

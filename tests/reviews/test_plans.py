@@ -299,3 +299,26 @@ def test_the_trust_admin_sets_the_plan_name_and_review_lead_time(world: Any) -> 
         saved = School.objects.get(pk=school.pk)
         assert (saved.plan_label, saved.plan_review_days_before_term_end) == ("IEP", 10)
         assert services.default_review_date(saved, dt.date(2026, 9, 7)) == dt.date(2026, 10, 13)
+
+
+def test_the_assessment_links_the_documents_and_conversations_it_used(world: Any) -> None:
+    from pupils.models import ContactLogEntry
+
+    with tenant_context(world.a.trust.pk):
+        talk = ContactLogEntry.objects.create(
+            pupil=world.a.pupils[0], happened_on=dt.date(2026, 9, 3), with_whom="Mum", method="phone", summary="Worried"
+        )
+        elsewhere = ContactLogEntry.objects.create(
+            pupil=world.a.pupils[1], happened_on=dt.date(2026, 9, 3), with_whom="Dad", method="phone", summary="Fine"
+        )
+    url = reverse("reviews:plan_edit", kwargs={"plan_uuid": world.a.plan.uuid})
+    data = {
+        "starts_on": "2026-09-07", "review_on": "2026-12-11", "contact_log_used": [talk.pk],
+        "documents_used": [world.a.file.pk],
+    }  # fmt: skip
+    teacher = client_for(world.a.users["teacher"])
+    assert teacher.post(url, data).status_code == 302
+    body = teacher.get(reverse("reviews:plan", kwargs={"plan_uuid": world.a.plan.uuid})).content.decode()
+    assert world.a.file.original_name in body and "Mum" in body
+    refused = teacher.post(url, {**data, "contact_log_used": [elsewhere.pk]})
+    assert "Select a valid choice" in refused.content.decode()  # another pupil's conversation is not offered
