@@ -1,0 +1,93 @@
+"""The statutory deadlines of EHC needs assessments and plans (DOMAIN.md, SEND Regulations 2014), as pure
+functions: each returns a mapping from the deadline's name to a `Deadline`, the date with the rule it comes from,
+so that a SENCO can check it. Arithmetic is `send.dates`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from send.dates import SchoolCalendar, add_months, add_weeks
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: dt.date
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.date:%a %-d %b %Y} ({self.rule})"
+
+
+def ehc_assessment_deadlines(request_received: dt.date) -> dict[str, Deadline]:
+    """From the day the local authority received the request for an EHC needs assessment."""
+    return {
+        "decide_to_assess": Deadline(
+            add_weeks(request_received, 6),
+            "The LA decides whether to assess within 6 weeks of the request (reg. 4 and 5)",
+        ),
+        "notify_no_plan": Deadline(
+            add_weeks(request_received, 16),
+            "If it will not issue a plan, the LA says so within 16 weeks of the request (reg. 10)",
+        ),
+        "final_plan": Deadline(
+            add_weeks(request_received, 20), "The final EHC plan is issued within 20 weeks of the request (reg. 13)"
+        ),
+    }
+
+
+def annual_review_deadlines(plan_issued_or_last_review: dt.date) -> dict[str, Deadline]:
+    return {
+        "review_by": Deadline(
+            add_months(plan_issued_or_last_review, 12),
+            "The plan is reviewed within 12 months of its issue, then of the last review (reg. 18)",
+        )
+    }
+
+
+def review_meeting_deadlines(meeting: dt.date) -> dict[str, Deadline]:
+    """Around an annual review meeting."""
+    return {
+        "invitations_by": Deadline(
+            add_weeks(meeting, -2), "Invitations and advice requests at least 2 weeks before the meeting (reg. 20)"
+        ),
+        "report_by": Deadline(
+            add_weeks(meeting, 2), "The school's review report to the LA and all invited within 2 weeks (reg. 20)"
+        ),
+        "la_decision_by": Deadline(
+            add_weeks(meeting, 4), "The LA decides to keep, amend or cease within 4 weeks of the meeting (reg. 20)"
+        ),
+        "amended_plan_by": Deadline(
+            add_weeks(meeting, 12),
+            "If amending, the final amended plan within 8 weeks of the proposals: 12 weeks from the meeting (reg. 22)",
+        ),
+    }
+
+
+def phase_transfer_deadlines(
+    transfer_year: int, post16: bool = False, calendar: SchoolCalendar | None = None
+) -> dict[str, Deadline]:
+    """For a pupil moving phase (e.g. Year 6 to Year 7) in September of `transfer_year`.
+
+    The amended plan naming the new school is issued before 15 February of that year (before 31 March for a
+    post-16 transfer); the review meeting is planned 12 weeks earlier, moved back to the last school day when the
+    school's term dates are given (a planning date, not a statutory one).
+    """
+    if not 2000 <= transfer_year <= 2100:
+        raise ValueError("Give the year of the transfer, for example 2027.")
+    if post16:
+        plan_by = Deadline(
+            dt.date(transfer_year, 3, 30), "Post-16 transfer: the amended plan before 31 March (reg. 18)"
+        )
+    else:
+        plan_by = Deadline(
+            dt.date(transfer_year, 2, 14),
+            "Phase transfer: the amended plan naming the new school before 15 February (reg. 18)",
+        )
+    meeting = add_weeks(plan_by.date, -12)
+    rule = "The school's planning date: 12 weeks before the amended plan is due"
+    if calendar is not None:
+        school_day = calendar.last_school_day_on_or_before(meeting)
+        if school_day is not None and school_day != meeting:
+            meeting, rule = school_day, rule + ", moved back to the last school day"
+    return {"amended_plan_by": plan_by, "review_meeting_by": Deadline(meeting, rule)}
