@@ -113,7 +113,7 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
                 name=f"{name} Primary",
                 urn=f"{100000 + n * 10 + i}",
                 la_code="926",
-                establishment_number=f"{2000 + n * 10 + i}",
+                establishment_number=f"{2000 + (n * 10 + i) % 8000}",  # four digits, however many worlds
                 phase="primary",
                 federation=federation,
             )
