@@ -46,13 +46,23 @@ def _need(pupil: Pupil, rank: int) -> str | None:
 # --- Pupils ----------------------------------------------------------------------------------------------
 
 
-class PupilSerializer(serializers.ModelSerializer):
+# The pupil's primary and secondary census need codes, from the prefetched needs (no query per pupil).
+class NeedsFields(serializers.ModelSerializer):
+    primary_need = serializers.SerializerMethodField(help_text="Census need type code of the primary need")
+    secondary_need = serializers.SerializerMethodField(help_text="Census need type code of the secondary need")
+
+    def get_primary_need(self, pupil: Pupil) -> str | None:
+        return _need(pupil, 1)
+
+    def get_secondary_need(self, pupil: Pupil) -> str | None:
+        return _need(pupil, 2)
+
+
+class PupilSerializer(NeedsFields):
     id = serializers.UUIDField(source="uuid", read_only=True)
     school = serializers.UUIDField(source="school.uuid", read_only=True)
     class_id = serializers.UUIDField(source="school_class.uuid", read_only=True, allow_null=True, default=None)
     class_mis_id = serializers.CharField(source="school_class.mis_id", read_only=True, allow_null=True, default=None)
-    primary_need = serializers.SerializerMethodField(help_text="Census need type code of the primary need")
-    secondary_need = serializers.SerializerMethodField(help_text="Census need type code of the secondary need")
 
     class Meta:
         model = Pupil
@@ -83,12 +93,6 @@ class PupilSerializer(serializers.ModelSerializer):
             "is_previously_looked_after",
             "updated_at",
         ]
-
-    def get_primary_need(self, pupil: Pupil) -> str | None:
-        return _need(pupil, 1)
-
-    def get_secondary_need(self, pupil: Pupil) -> str | None:
-        return _need(pupil, 2)
 
 
 class PupilWriteSerializer(StrictSerializer):
@@ -287,11 +291,9 @@ class ContactViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUp
 # --- SEN data read back: the register, the change feed, passports, need types ---------------------------
 
 
-class RegisterEntrySerializer(serializers.ModelSerializer):
+class RegisterEntrySerializer(NeedsFields):
     id = serializers.UUIDField(source="uuid", read_only=True)
     school = serializers.UUIDField(source="school.uuid", read_only=True)
-    primary_need = serializers.SerializerMethodField()
-    secondary_need = serializers.SerializerMethodField()
 
     class Meta:
         model = Pupil
@@ -306,12 +308,6 @@ class RegisterEntrySerializer(serializers.ModelSerializer):
             "secondary_need",
             "updated_at",
         ]
-
-    def get_primary_need(self, pupil: Pupil) -> str | None:
-        return _need(pupil, 1)
-
-    def get_secondary_need(self, pupil: Pupil) -> str | None:
-        return _need(pupil, 2)
 
 
 class RegisterFilter(ApiFilterSet):
