@@ -18,12 +18,10 @@ from provision import exports, selectors, services
 from provision.costs import money
 from provision.forms import AddMemberForm, GroupForm, InterventionForm, MapFilterForm, MemberForm, StaffRateForm
 from provision.models import GroupMember, Intervention, InterventionGroup, Session, StaffRate
-from provision.policy import PROVISION_EDITORS
 from provision.tasks import render_provision_pdf
 from pupils.models import Pupil
-from schools.models import Role, School, SchoolClass, User
+from schools.models import School, SchoolClass, User
 from schools.security import reauthentication_required
-from schools.selectors import roles_of
 from send import policy
 from send.audit import record_access
 from send.celery import enqueue_on_commit
@@ -79,8 +77,7 @@ def provision_map(request: HttpRequest) -> HttpResponse:
             "by_funding": result.totals_by(selectors.funding_label),
             "by_need": result.totals_by(selectors.need_area_labels),
             "query": request.GET.urlencode(),
-            "can_edit": bool(roles_of(request.user).schools_with(*PROVISION_EDITORS))
-            or roles_of(request.user).has_trust_wide(Role.TRUST_SEND_LEAD),
+            "can_edit": _planning_schools(request).exists(),
         },
     )
 
@@ -184,17 +181,18 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _planning_schools(request: HttpRequest) -> QuerySet[School]:
+    """The schools where the user plans provision (catalogue, rates, groups): the policy decides."""
+    return _schools(request, "plan_provision")
+
+
 def _may_add_interventions(request: HttpRequest) -> bool:
-    roles = roles_of(request.user)
-    return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or bool(roles.schools_with(*PROVISION_EDITORS))
+    return _planning_schools(request).exists()
 
 
 def _intervention_form_view(request: HttpRequest, intervention: Intervention | None) -> HttpResponse:
-    roles = roles_of(request.user)
-    trust_wide = roles.has_trust_wide(Role.TRUST_SEND_LEAD)
-    schools: QuerySet[School] = School.objects.filter(pk__in=roles.schools_with(*PROVISION_EDITORS)).order_by("name")
-    if trust_wide:
-        schools = _schools(request)
+    trust_wide = policy.can(request.user, "publish_catalogue", request.tenant.trust)  # type: ignore[attr-defined]
+    schools = _planning_schools(request)
     initial: dict[str, Any] = {}
     if intervention is not None:
         initial = {name: getattr(intervention, name) for name in InterventionForm.base_fields if name != "school"}
@@ -237,10 +235,7 @@ def staff_rates(request: HttpRequest) -> HttpResponse:
     rates: QuerySet[StaffRate] = policy.visible(
         request.user, StaffRate.objects.select_related("school", "school_year"), "view"
     )
-    roles = roles_of(request.user)
-    schools = _schools(request)
-    if not roles.has_trust_wide(Role.TRUST_SEND_LEAD):
-        schools = schools.filter(pk__in=roles.schools_with(*PROVISION_EDITORS))
+    schools = _planning_schools(request)
     form = StaffRateForm(request.POST or None, schools=schools) if schools.exists() else None
     if not rates.exists() and form is None:
         raise PermissionDenied
@@ -312,10 +307,7 @@ def groups(request: HttpRequest) -> HttpResponse:
 
 
 def _group_form_view(request: HttpRequest, group: InterventionGroup | None) -> HttpResponse:
-    roles = roles_of(request.user)
-    schools = _schools(request)
-    if not roles.has_trust_wide(Role.TRUST_SEND_LEAD):
-        schools = schools.filter(pk__in=roles.schools_with(*PROVISION_EDITORS))
+    schools = _planning_schools(request)
     if not schools.exists():
         raise PermissionDenied
     interventions = Intervention.objects.filter(Q(school__in=schools) | Q(school__isnull=True), archived=False)

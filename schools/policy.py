@@ -67,6 +67,9 @@ class TrustRule(policy.Rule):
             return not roles.is_empty
         if action == "view_pupils":
             return bool(roles.all_roles & PUPIL_ROLES)
+        if action == "publish_catalogue":
+            # intervention catalogue entries for every school of the trust
+            return roles.has_trust_wide(Role.TRUST_SEND_LEAD)
         if action == "oversee_plans":
             # the SENCO's list of reviews due and the quality checks of plans
             return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or bool(
@@ -97,12 +100,17 @@ class SchoolRule(policy.Rule):
             if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
                 return queryset
             return queryset.filter(pk__in=roles.schools_with(Role.SENCO))
+        if action == "plan_provision":
+            # the school's catalogue entries, staff rates and intervention groups
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+                return queryset
+            return queryset.filter(pk__in=roles.schools_with(Role.SENCO, Role.ASSISTANT_SENCO))
         return queryset.none()
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
         if obj.trust_id != current_trust_id():
             return False
-        if action == "add_pupil":
+        if action in {"add_pupil", "plan_provision"}:
             return self.visible(user, type(obj)._default_manager.filter(pk=obj.pk), action).exists()
         roles = roles_of(user)
         if action == "view":

@@ -366,3 +366,21 @@ def test_an_intervention_can_be_archived(world: Any) -> None:
         assert Intervention.objects.get(pk=world.a.intervention.pk).archived
     form = client_for(world.a.users["senco"]).get(reverse("provision:group_create")).content.decode()
     assert ">Talk Boost</option>" not in form  # no new groups of an archived intervention
+
+
+@pytest.mark.parametrize(("role", "schools", "publishes"), [
+    ("lead", 2, True), ("senco", 1, False), ("assistant", 1, False), ("head", 0, False), ("ta", 0, False),
+    ("teacher", 0, False), ("admin", 0, False), ("governor", 0, False),
+])  # fmt: skip
+def test_who_plans_provision_and_publishes_to_the_trust_catalogue(
+    world: Any, role: str, schools: int, publishes: bool
+) -> None:
+    from schools.models import School
+    from send import policy
+
+    user = world.a.users[role]
+    with tenant_context(world.a.trust.pk):
+        assert policy.visible(user, School, "plan_provision").count() == schools
+        assert policy.can(user, "plan_provision", world.a.school) is (schools > 0)
+        assert policy.can(user, "publish_catalogue", world.a.trust) is publishes
+        assert not policy.can(user, "publish_catalogue", world.b.trust)
