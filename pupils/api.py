@@ -32,7 +32,6 @@ from pupils.models import (
 from schools.models import YearGroup
 from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictQueryMixin, StrictSerializer, bulk_schema
 from send.audit import record_api_read
-from send.bulk import Records
 
 
 def needs() -> Prefetch:
@@ -192,8 +191,7 @@ class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
         record_api_read(request, Pupil, [response.data])
         return response
 
-    def upsert(self, records: Records, result: Any) -> Any:
-        return services.upsert_pupils(self.request.user, records, result)
+    upsert_service = staticmethod(services.upsert_pupils)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
@@ -280,8 +278,7 @@ class ContactViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUp
     filterset_class = ContactFilter
     tombstone_resource = "contact"
 
-    def upsert(self, records: Records, result: Any) -> Any:
-        return services.upsert_contacts(self.request.user, records, result)
+    upsert_service = staticmethod(services.upsert_contacts)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:

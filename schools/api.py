@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from schools import services
 from schools.models import ClassStaff, ClassStaffRole, Membership, Phase, School, SchoolClass, YearGroup
 from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
-from send.bulk import Records
 
 # --- Schools ---------------------------------------------------------------------------------------------
 
@@ -129,8 +128,7 @@ class StaffViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpse
     def perform_destroy(self, instance: Membership) -> None:
         services.remove_membership(instance)
 
-    def upsert(self, records: Records, result: Any) -> Any:
-        return services.upsert_staff(self.request.user, records, result)
+    upsert_service = staticmethod(services.upsert_staff)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
@@ -258,8 +256,7 @@ class SchoolClassViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, Bu
     filterset_class = SchoolClassFilter
     tombstone_resource = "class"
 
-    def upsert(self, records: Records, result: Any) -> Any:
-        return services.upsert_classes(self.request.user, records, result)
+    upsert_service = staticmethod(services.upsert_classes)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:

@@ -372,7 +372,8 @@ class ApiViewSet(StrictQueryMixin, SyncListMixin, viewsets.GenericViewSet):
     model: type[Model]
 
     def base_queryset(self) -> QuerySet[Any]:
-        raise NotImplementedError
+        """The rows before the policy filters them; viewsets add their select_related/prefetch_related."""
+        return self.model._default_manager.all()
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
@@ -385,16 +386,15 @@ class BulkUpsertMixin:
     """`POST <resource>/bulk/`: a JSON array of up to 1,000 records keyed by `mis_id`."""
 
     write_serializer_class: type[serializers.Serializer]
-
-    def upsert(self, records: Records, result: Any) -> Any:
-        raise NotImplementedError
+    # The app's service that applies the records: (client, records, result) -> result.
+    upsert_service: Callable[[Any, Records, BulkResult], BulkResult]
 
     @idempotent
     def _bulk(self, request: Request) -> Response:
         request.body  # noqa: B018  (Django refuses a body past DATA_UPLOAD_MAX_MEMORY_SIZE: a 413)
         records, result = validate_batch(request, self.write_serializer_class)
         if records:
-            self.upsert(records, result)
+            self.upsert_service(request.user, records, result)
         return Response(result.as_dict(), status=status.HTTP_200_OK)
 
 
