@@ -7,7 +7,8 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from reviews import policy, sections  # noqa: F401  (registers the rules and the pupil record section)
-        from reviews.demo import seed_plans
+        from reviews.demo import seed_ehc, seed_plans
         from schools.demo import register_demo_seeder
 
         register_demo_seeder(seed_plans)
+        register_demo_seeder(seed_ehc)

@@ -69,3 +69,63 @@ def seed_plans(trust: Any, main: School, users: dict[str, Any], stdout: Any) -> 
     )  # fmt: skip
     if stdout is not None:
         stdout.write(f"{trust.name}: {Plan.objects.count()} SEN support plans\n")
+
+
+def seed_ehc(trust: Any, main: School, users: dict[str, Any], stdout: Any) -> None:
+    """EHC records relative to today, so the statutory calendar always has something overdue, due this week and
+    coming: a plan whose annual review is due in three weeks (meeting scheduled, invitations sent, one advice
+    request overdue), a plan transferring phase next September, and a request awaiting the LA's decision."""
+    from django.utils import timezone
+
+    from reviews import deadline_services, ehc_services
+    from reviews.models import EhcAssessmentRequest, EhcPlan
+
+    if EhcPlan.objects.exists() or EhcAssessmentRequest.objects.exists():
+        return
+    today = timezone.localdate()
+    senco = users[Role.SENCO]
+    ehc = list(Pupil.objects.filter(school=main, sen_status=SenStatus.EHC_PLAN).order_by("upn")[:2])
+    support = Pupil.objects.filter(school=main, sen_status=SenStatus.SEN_SUPPORT).order_by("-upn").first()
+    if len(ehc) < 2 or support is None:
+        return
+    first = ehc_services.save_plan(
+        ehc[0], None, by=senco, local_authority="Norfolk", case_officer="Sam Patel",
+        case_officer_email="sam.patel@norfolk.example", issued_on=today - dt.timedelta(days=344),
+        section_a="Loves dinosaurs and swimming; wants to make friends and to read on their own.",
+        section_b="Speech, language and communication needs; difficulties with attention and listening.",
+        section_i="Oakfield Primary (mainstream)",
+    )  # fmt: skip
+    outcome = ehc_services.save_outcome(first, None, text="Takes part in a conversation of four turns with a peer",
+                                        timeframe="1y")  # fmt: skip
+    ehc_services.save_outcome(first, None, text="Reads and understands a short story independently", timeframe="ks")
+    group = GroupMember.objects.filter(pupil=ehc[0]).values_list("group", flat=True).first()
+    ehc_services.save_provision(
+        first, None, description="Speech and language therapy programme delivered by a trained TA",
+        frequency="3 × 20 minutes a week", delivered_by="Teaching assistant, SALT reviews termly", outcome=outcome,
+        group=main.intervention_groups.filter(pk=group).first() if group else None,
+    )  # fmt: skip
+    review = ehc_services.schedule_annual_review(
+        ehc[0], meeting_on=today + dt.timedelta(days=16), is_phase_transfer=False, by=senco
+    )
+    invited = today - dt.timedelta(days=2)
+    for party, name, advice in (
+        ("parent", "Parents", None),
+        ("ep", "Educational psychology service", today - dt.timedelta(days=1)),
+        ("health", "Speech and language therapy", today + dt.timedelta(days=9)),
+    ):
+        ehc_services.save_invitation(
+            review, None, party=party, name=name, email="", invited_on=invited, advice_due_on=advice
+        )
+    ehc_services.save_plan(
+        ehc[1], None, by=senco, local_authority="Suffolk", issued_on=today - dt.timedelta(days=200),
+        phase_transfer_year=today.year + 1 if today.month >= 9 else today.year,
+        section_i="Oakfield Primary, then a secondary school to be named at transfer",
+    )  # fmt: skip
+    ehc_services.save_request(
+        support, None, by=senco, requested_by="school", local_authority="Norfolk",
+        sent_on=today - dt.timedelta(days=40), received_on=today - dt.timedelta(days=38),
+        evidence_summary="EP report (May); SALT report (June)",
+    )  # fmt: skip
+    deadline_services.scan_deadlines(today)
+    if stdout is not None:
+        stdout.write(f"{trust.name}: {EhcPlan.objects.count()} EHC plans, 1 assessment request\n")

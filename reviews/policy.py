@@ -8,7 +8,26 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
-from reviews.models import Contribution, Evidence, Plan, PlanReminder, PlanTransition, Target
+from reviews.models import (
+    AnnualReview,
+    Contribution,
+    Deadline,
+    Digest,
+    EhcAmendment,
+    EhcAssessmentRequest,
+    EhcOutcome,
+    EhcPlan,
+    EhcProvision,
+    Evidence,
+    NotificationPreference,
+    OutcomeProgress,
+    Plan,
+    PlanReminder,
+    PlanTransition,
+    Reminder,
+    ReviewInvitation,
+    Target,
+)
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.selectors import roles_of
 from send import policy
@@ -76,3 +95,95 @@ class FollowsPlanRule(policy.Rule):
 
 for _model in (Target, Evidence, Contribution, PlanTransition, PlanReminder):
     policy.register(_model)(type(f"{_model.__name__}Rule", (FollowsPlanRule,), {}))
+
+
+# --- EHC needs assessments, EHC plans, annual reviews, deadlines ------------------------------------------------
+
+
+class EhcRecordRule(policy.Rule):
+    """`view`: whoever may open the pupil (teachers teach to the plan's outcomes and provision); `write`: the
+    SENCO, assistant SENCO (EHCP paperwork, annual-review scheduling) or trust SEND lead at the pupil's school."""
+
+    pupil_path = "pupil"
+
+    def _pupil(self, obj: Any) -> Pupil:
+        for name in self.pupil_path.split("__"):
+            obj = getattr(obj, name)
+        return obj  # type: ignore[no-any-return]
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        if action == "view":
+            return queryset.filter(**{f"{self.pupil_path}__in": policy.visible(user, Pupil, "view").values("pk")})
+        if action == "write":
+            roles = roles_of(user)
+            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+                return queryset
+            return queryset.filter(**{f"{self.pupil_path}__school_id__in": roles.schools_with(*PLAN_LEADS)})
+        return queryset.none()
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id():
+            return False
+        pupil = self._pupil(obj)
+        if action == "view":
+            return policy.can(user, "view", pupil)
+        if action == "write":
+            return _leads(user, pupil.school_id)
+        return False
+
+
+for _ehc_model, _path in (
+    (EhcAssessmentRequest, "pupil"),
+    (EhcPlan, "pupil"),
+    (EhcOutcome, "ehc_plan__pupil"),
+    (EhcProvision, "ehc_plan__pupil"),
+    (EhcAmendment, "ehc_plan__pupil"),
+    (AnnualReview, "ehc_plan__pupil"),
+    (ReviewInvitation, "review__ehc_plan__pupil"),
+    (OutcomeProgress, "review__ehc_plan__pupil"),
+):
+    policy.register(_ehc_model)(type(f"{_ehc_model.__name__}Rule", (EhcRecordRule,), {"pupil_path": _path}))
+
+
+@policy.register(Deadline)
+class DeadlineRule(policy.Rule):
+    """`view`: with the pupil. `track` (the statutory calendar, the calendar feed): the trust SEND lead; the SENCO,
+    assistant SENCO and headteacher for their schools; a class teacher for the pupils of the classes they teach.
+    Deadlines are written by the services only, never by a person."""
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        if action == "view":
+            return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))
+        if action != "track":
+            return queryset.none()
+        roles = roles_of(user)
+        if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+            return queryset
+        whole = Q(school_id__in=roles.schools_with(*PLAN_LEADS, Role.HEADTEACHER))
+        taught = ClassStaff.objects.filter(user_id=user.pk, role=ClassStaffRole.TEACHER).values("school_class_id")
+        teacher = Q(school_id__in=roles.schools_with(Role.CLASS_TEACHER), pupil__school_class_id__in=taught)
+        return queryset.filter(whole | teacher)
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id():
+            return False
+        if action == "view":
+            return policy.can(user, "view", obj.pupil)
+        return action == "track" and self.visible(user, Deadline.objects.filter(pk=obj.pk), action).exists()
+
+
+class OwnRowsRule(policy.Rule):
+    """A person's reminders and preferences are theirs alone."""
+
+    owner_field = "recipient_id"
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        return queryset.filter(**{self.owner_field: user.pk})
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        return bool(obj.trust_id == current_trust_id() and getattr(obj, self.owner_field) == user.pk)
+
+
+policy.register(Reminder)(type("ReminderRule", (OwnRowsRule,), {}))
+policy.register(Digest)(type("DigestRule", (OwnRowsRule,), {}))
+policy.register(NotificationPreference)(type("NotificationPreferenceRule", (OwnRowsRule,), {"owner_field": "user_id"}))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from pupils import extensions
-from reviews import selectors
-from reviews.models import Plan
+from reviews import ehc_selectors, selectors
+from reviews.models import EhcPlan, Plan
 from send import policy
 
 
@@ -22,3 +24,17 @@ def pupil_plans_section(user: Any, pupil: Any) -> dict[str, Any] | None:
 
 
 extensions.register_record_section("reviews/_pupil_section.html", pupil_plans_section)
+
+
+def pupil_ehc_section(user: Any, pupil: Any) -> dict[str, Any] | None:
+    found = ehc_selectors.ehc_of_pupil(user, pupil)
+    return {
+        **found,
+        "pupil": pupil,
+        "today": timezone.localdate(),
+        "open_request": next((r for r in found["ehc_requests"] if r.outcome == "open"), None),
+        "can_write": policy.can(user, "write", EhcPlan(pupil=pupil, trust_id=pupil.trust_id)),
+    }
+
+
+extensions.register_record_section("reviews/ehc/_pupil_section.html", pupil_ehc_section)

@@ -36,13 +36,18 @@ def ehc_assessment_deadlines(request_received: dt.date) -> dict[str, Deadline]:
     }
 
 
-def annual_review_deadlines(plan_issued_or_last_review: dt.date) -> dict[str, Deadline]:
-    return {
-        "review_by": Deadline(
-            add_months(plan_issued_or_last_review, 12),
-            "The plan is reviewed within 12 months of its issue, then of the last review (reg. 18)",
+def annual_review_deadlines(plan_issued_or_last_review: dt.date, every_months: int = 12) -> dict[str, Deadline]:
+    """`every_months` is 12 by law; for a child under 5 the Code of Practice asks for a review every 3 to 6."""
+    if every_months == 12:
+        rule = "The plan is reviewed within 12 months of its issue, then of the last review (reg. 18)"
+    elif 3 <= every_months <= 6:
+        rule = (
+            f"Under 5: reviewed every {every_months} months from the plan's issue or the last review "
+            "(Code of Practice 9.178)"
         )
-    }
+    else:
+        raise ValueError("A plan is reviewed every 12 months, or every 3 to 6 months for a child under 5.")
+    return {"review_by": Deadline(add_months(plan_issued_or_last_review, every_months), rule)}
 
 
 def review_meeting_deadlines(meeting: dt.date) -> dict[str, Deadline]:

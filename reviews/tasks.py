@@ -8,14 +8,16 @@ same one, and marks each sent in the same transaction as its email.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from reviews.models import Plan, PlanReminder, PlanState, PlanTransition
+from reviews.models import Digest, Plan, PlanReminder, PlanState, PlanTransition
 from reviews.selectors import REVIEW_WINDOW
 from schools.models import ClassStaff, ClassStaffRole, Membership, Role, Trust
 from send.celery import app, enqueue_on_commit, tenant_task
@@ -76,7 +78,7 @@ def scan_trust(trust_id: int) -> int:
         before = PlanReminder.objects.count()
         PlanReminder.objects.bulk_create(rows, ignore_conflicts=True)
         created = PlanReminder.objects.count() - before
-        if created:
+        if created or PlanReminder.objects.filter(sent_at__isnull=True).exists():
             enqueue_on_commit(send_plan_reminders, trust_id)
     return created
 
@@ -139,6 +141,70 @@ def render_plan_pdf(trust_id: int, job_id: int) -> str:
         pdf = render_pdf("reviews/pdf/plan.html", context)
     except Plan.DoesNotExist:
         fail_job(job, "You can no longer see this plan.")
+        return job.state
+    except Exception:
+        log.exception("Rendering PDF job %s failed", job.pk)
+        fail_job(job, "The document could not be prepared. Try again; if it fails again, tell your administrator.")
+        raise
+    finish_job(job, pdf)
+    return job.state
+
+
+# --- Statutory deadlines: the morning scan and the e-mail digests (see reviews.deadline_services) -------------
+
+
+@app.task(name="reviews.scan_statutory_deadlines")
+def scan_statutory_deadlines() -> int:
+    """For every trust, one after the other: new reminders, then the day's digests; returns the new reminders."""
+    with no_tenant():
+        trust_ids = list(Trust.objects.values_list("pk", flat=True))
+    return sum(scan_statutory_trust(trust_id) for trust_id in trust_ids)
+
+
+@tenant_task(name="reviews.scan_statutory_trust")
+def scan_statutory_trust(trust_id: int, day: str | None = None) -> int:
+    from reviews.deadline_services import build_digests, scan_deadlines
+
+    today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    created = scan_deadlines(today)
+    build_digests(today)
+    # whenever any is unsent (not only new ones), so a send lost with the broker is retried the next morning
+    if Digest.objects.filter(sent_at__isnull=True).exists():
+        enqueue_on_commit(send_digests, trust_id)
+    return created
+
+
+@tenant_task(
+    name="reviews.send_digests",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, SMTPException),
+    retry_backoff=60,
+    max_retries=6,
+)
+def send_digests(trust_id: int) -> int:
+    """Send every unsent digest of the trust, each in its own transaction (see deadline_services)."""
+    from reviews.deadline_services import send_next_digest
+
+    sent = 0
+    while send_next_digest() is not None:
+        sent += 1
+    return sent
+
+
+@tenant_task(name="reviews.render_ehc_pdf", acks_late=True)
+def render_ehc_pdf(trust_id: int, job_id: int) -> str:
+    """The evidence pack of an EHC needs assessment request, or an annual review's report for the LA."""
+    from reviews.ehc_documents import render_ehc_document
+    from send.pdf import PdfJob, fail_job, finish_job
+
+    job = PdfJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.state != PdfJob.State.PENDING:
+        return job.state
+    try:
+        pdf = render_ehc_document(job)
+    except LookupError:
+        fail_job(job, "You can no longer see this record.")
         return job.state
     except Exception:
         log.exception("Rendering PDF job %s failed", job.pk)

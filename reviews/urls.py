@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import ehc_views, views
 
 app_name = "reviews"
 
@@ -16,4 +16,40 @@ urlpatterns = [
     path("plans/<uuid:plan_uuid>/review/", views.plan_review, name="plan_review"),
     path("plans/<uuid:plan_uuid>/pdf/", views.plan_pdf, name="plan_pdf"),
     path("plans/<uuid:plan_uuid>/state/<slug:action>/", views.plan_transition, name="plan_transition"),
+    # EHC needs assessment requests
+    path("pupils/<uuid:pupil_uuid>/ehc/requests/new/", ehc_views.request_new, name="ehc_request_new"),
+    path("ehc/requests/<uuid:request_uuid>/", ehc_views.request_detail, name="ehc_request"),
+    path("ehc/requests/<uuid:request_uuid>/edit/", ehc_views.request_edit, name="ehc_request_edit"),
+    path("ehc/requests/<uuid:request_uuid>/pack/", ehc_views.request_pack, name="ehc_request_pack"),
+    # EHC plans
+    path("pupils/<uuid:pupil_uuid>/ehc/plans/new/", ehc_views.plan_new, name="ehc_plan_new"),
+    path("ehc/plans/<uuid:plan_uuid>/", ehc_views.plan_detail, name="ehc_plan"),
+    path("ehc/plans/<uuid:plan_uuid>/edit/", ehc_views.plan_edit, name="ehc_plan_edit"),
+    path("ehc/plans/<uuid:plan_uuid>/outcomes/new/", ehc_views.outcome_edit, name="ehc_outcome_add"),
+    path("ehc/plans/<uuid:plan_uuid>/outcomes/<uuid:outcome_uuid>/", ehc_views.outcome_edit, name="ehc_outcome"),
+    path("ehc/plans/<uuid:plan_uuid>/provision/new/", ehc_views.provision_edit, name="ehc_provision_add"),
+    path("ehc/plans/<uuid:plan_uuid>/provision/<uuid:item_uuid>/", ehc_views.provision_edit, name="ehc_provision"),
+    path("ehc/plans/<uuid:plan_uuid>/amendments/new/", ehc_views.amendment_new, name="ehc_amendment_add"),
+    path("ehc/plans/<uuid:plan_uuid>/cease/", ehc_views.plan_cease, name="ehc_plan_cease"),
+    # Annual reviews
+    path("pupils/<uuid:pupil_uuid>/ehc/reviews/new/", ehc_views.review_new, name="annual_review_new"),
+    path("ehc/reviews/<uuid:review_uuid>/", ehc_views.review_detail, name="annual_review"),
+    path("ehc/reviews/<uuid:review_uuid>/edit/", ehc_views.review_edit, name="annual_review_edit"),
+    path("ehc/reviews/<uuid:review_uuid>/invitations/new/", ehc_views.invitation_edit, name="review_invitation_add"),
+    path(
+        "ehc/reviews/<uuid:review_uuid>/invitations/<uuid:invitation_uuid>/",
+        ehc_views.invitation_edit,
+        name="review_invitation",
+    ),
+    path("ehc/reviews/<uuid:review_uuid>/meeting/", ehc_views.review_meeting, name="review_meeting"),
+    path("ehc/reviews/<uuid:review_uuid>/report/", ehc_views.review_report, name="review_report"),
+    path("ehc/reviews/<uuid:review_uuid>/report-sent/", ehc_views.review_report_sent, name="review_report_sent"),
+    path("ehc/reviews/<uuid:review_uuid>/decision/", ehc_views.review_decision, name="review_decision"),
+    path("ehc/reviews/<uuid:review_uuid>/amended-plan/", ehc_views.review_amended_plan, name="review_amended_plan"),
+    # Deadlines: the statutory calendar, a person's reminders, their calendar feed
+    path("statutory/", ehc_views.statutory_calendar, name="statutory_calendar"),
+    path("reminders/", ehc_views.reminders, name="reminders"),
+    path("reminders/read/", ehc_views.reminders_read, name="reminders_read"),
+    path("reminders/calendar-address/", ehc_views.calendar_feed_new, name="calendar_feed_new"),
+    path("calendar/<str:token>.ics", ehc_views.calendar_feed, name="calendar_feed"),
 ]

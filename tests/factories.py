@@ -89,6 +89,14 @@ class TrustWorld:
     # APDR: a draft plan of pupil 0 (in the teacher's class) with one target (see add_plan).
     plan: Any = None
     target: Any = None
+    # EHC: see add_ehc.
+    ehc_request: Any = None
+    ehc_plan: Any = None
+    ehc_outcome: Any = None
+    ehc_provision: Any = None
+    annual_review: Any = None
+    invitation: Any = None
+    feed_token: str = ""
     users: dict[str, User] = field(default_factory=dict)
     memberships: dict[str, Membership] = field(default_factory=dict)
 
@@ -178,7 +186,39 @@ def make_trust_world(slug: str, name: str) -> TrustWorld:
         world.api_client, _ = create_api_client(name=f"{name} MIS", can_write=True)
         add_provision(world)
         add_plan(world)
+        add_ehc(world)
     return world
+
+
+def add_ehc(world: TrustWorld) -> None:
+    """An open EHC needs assessment request for pupil 0; a current EHC plan for pupil 2 (issued 1 Dec 2025) with
+    an outcome and a provision item, its annual review scheduled for 25 Nov 2026 with one invitation (advice due
+    16 Nov); and a calendar feed address for the SENCO."""
+    from reviews import deadline_services, ehc_services
+
+    senco = world.users["senco"]
+    world.ehc_request = ehc_services.save_request(
+        world.pupils[0], None, by=senco, requested_by="school", local_authority="Norfolk",
+        received_on=dt.date(2026, 9, 14),
+    )  # fmt: skip
+    world.ehc_plan = ehc_services.save_plan(
+        world.pupils[2], None, by=senco, local_authority="Norfolk", issued_on=dt.date(2025, 12, 1)
+    )
+    world.ehc_outcome = ehc_services.save_outcome(
+        world.ehc_plan, None, text="Joins in conversations with friends at playtimes", timeframe="1y"
+    )
+    world.ehc_provision = ehc_services.save_provision(
+        world.ehc_plan, None, description="Small-group language sessions", frequency="3 × 30 minutes a week",
+        delivered_by="Teaching assistant", outcome=world.ehc_outcome, group=world.group,
+    )  # fmt: skip
+    world.annual_review = ehc_services.schedule_annual_review(
+        world.pupils[2], meeting_on=dt.date(2026, 11, 25), is_phase_transfer=False, by=senco
+    )
+    world.invitation = ehc_services.save_invitation(
+        world.annual_review, None, party="parent", name="Parent of Pupil2", email="parent@example.com",
+        invited_on=dt.date(2026, 11, 2), advice_due_on=dt.date(2026, 11, 16),
+    )  # fmt: skip
+    world.feed_token = deadline_services.new_feed_token(senco)
 
 
 def add_plan(world: TrustWorld) -> None:

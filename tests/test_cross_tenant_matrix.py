@@ -38,11 +38,17 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "plan_uuid": lambda w: w.plan.uuid,
     "target_uuid": lambda w: w.target.uuid,
     "action": lambda w: "submit",
+    "request_uuid": lambda w: w.ehc_request.uuid,
+    "outcome_uuid": lambda w: w.ehc_outcome.uuid,
+    "item_uuid": lambda w: w.ehc_provision.uuid,
+    "review_uuid": lambda w: w.annual_review.uuid,
+    "invitation_uuid": lambda w: w.invitation.uuid,
 }
 
 # URLs that name no tenant object, and why they are outside the matrix's object checks.
 NOT_TENANT_OBJECTS = {
     "password_reset_confirm": "a signed token for a user, not a tenant object (tested in test_auth_pages)",
+    "reviews:calendar_feed": "a secret address for calendar apps, without a session (tested in test_ehc)",
 }
 EXCLUDED_NAMESPACES = {
     "admin": "the Django admin: superusers only (tested in test_pages)",

@@ -305,6 +305,11 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "member_uuid",
         "plan_uuid",
         "target_uuid",
+        "request_uuid",
+        "outcome_uuid",
+        "item_uuid",
+        "review_uuid",
+        "invitation_uuid",
         "action",
         "id",  # the API's object ids: UUIDs
         "section",

@@ -99,6 +99,14 @@ class Target(TenantModel, PublicIdModel):
         InterventionGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="targets"
     )
     who = models.CharField("Who", max_length=200, blank=True)
+    ehc_outcome = models.ForeignKey(
+        "reviews.EhcOutcome",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets",
+        verbose_name="EHC plan outcome (section E) it works towards",
+    )
     progress = models.CharField(max_length=10, choices=Progress.choices, blank=True)
     progress_note = models.TextField(blank=True)
     carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -1,0 +1,410 @@
+"""The statutory-deadline engine: keeping the deadline table in step with requests, plans and reviews; the morning
+scan that turns deadlines entering a warning window into reminders; and the daily digests (the e-mail outbox).
+
+Exactly once, and why:
+- The scan is one `INSERT … SELECT … ON CONFLICT DO NOTHING` per trust under a unique key (deadline, due date,
+  window, person): running it twice, or in two workers at once, adds nothing.
+- Digests are built the same way (one per person per day, unique), and the reminders they carry are attached in
+  the same transaction.
+- A worker sends one digest per transaction: it locks the row (`SKIP LOCKED`, so a second worker takes another),
+  hands the message over and marks it sent before committing. A worker killed before the commit leaves the row
+  unsent and unlocked; Celery (`acks_late`, `reject_on_worker_lost`) runs the task again and it is sent then.
+  The one gap no database can close is a kill between the mail relay accepting the message and the commit; the
+  message then goes again with the same `Message-ID`, which mail systems use to drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from pupils.models import Pupil
+from reviews import statutory
+from reviews.models import (
+    CLASS_TEACHER_KINDS,
+    AnnualReview,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    Digest,
+    EhcAssessmentRequest,
+    EhcPlan,
+    NotificationPreference,
+    Reminder,
+    ReviewState,
+)
+from schools.models import ClassStaff, InsetDay, Membership, Role, Term
+from send.dates import SchoolCalendar, add_months
+from send.tenancy import require_trust_id
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A deadline as its subject says it should be now."""
+
+    key: str
+    kind: str
+    due_on: dt.date
+    rule: str
+    detail: str = ""
+    met_on: dt.date | None = None
+    cancelled: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.cancelled:
+            return DeadlineState.CANCELLED
+        return DeadlineState.MET if self.met_on else DeadlineState.OPEN
+
+
+def _apply(pupil: Pupil, subject: dict[str, object], wanted: Iterable[Wanted], prefix: str) -> None:
+    """Make the subject's rows match `wanted`: update by key, add what is new, cancel open rows no longer wanted."""
+    existing = {d.key: d for d in Deadline.objects.filter(key__startswith=prefix, **subject)}
+    seen = set()
+    for want in wanted:
+        seen.add(want.key)
+        row = existing.get(want.key)
+        values = {
+            "kind": want.kind,
+            "due_on": want.due_on,
+            "rule": want.rule[:300],
+            "detail": want.detail[:200],
+            "state": want.state,
+            "met_on": want.met_on,
+        }
+        if row is None:
+            Deadline.objects.create(key=want.key, pupil=pupil, school_id=pupil.school_id, **subject, **values)
+        elif any(getattr(row, name) != value for name, value in values.items()) or row.school_id != pupil.school_id:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.school_id = pupil.school_id
+            row.save()
+    stale = [key for key, row in existing.items() if key not in seen and row.state == DeadlineState.OPEN]
+    if stale:
+        Deadline.objects.filter(key__in=stale).update(state=DeadlineState.CANCELLED, updated_at=timezone.now())
+
+
+def sync_request_deadlines(request: EhcAssessmentRequest) -> None:
+    dates = statutory.ehc_assessment_deadlines(request.received_on)
+    outcome = request.outcome
+    refused = request.decision == "refused" or outcome == "refused"
+    withdrawn = outcome == "withdrawn"
+    wanted = [
+        Wanted(
+            f"request:{request.pk}:decide_to_assess",
+            DeadlineKind.DECIDE_TO_ASSESS,
+            dates["decide_to_assess"].date,
+            dates["decide_to_assess"].rule,
+            met_on=request.decided_on if request.decision != "pending" else None,
+            cancelled=withdrawn and request.decision == "pending",
+        ),
+        Wanted(
+            f"request:{request.pk}:notify_no_plan",
+            DeadlineKind.NOTIFY_NO_PLAN,
+            dates["notify_no_plan"].date,
+            dates["notify_no_plan"].rule,
+            met_on=request.outcome_on if outcome == "no_plan" else None,
+            cancelled=refused or withdrawn or outcome == "plan_issued",
+        ),
+        Wanted(
+            f"request:{request.pk}:final_plan",
+            DeadlineKind.FINAL_PLAN,
+            dates["final_plan"].date,
+            dates["final_plan"].rule,
+            met_on=request.outcome_on if outcome == "plan_issued" else None,
+            cancelled=refused or withdrawn or outcome == "no_plan",
+        ),
+    ]
+    _apply(request.pupil, {"request": request}, wanted, f"request:{request.pk}:")
+
+
+def school_calendar(school_id: int) -> SchoolCalendar:
+    return SchoolCalendar.of(
+        Term.objects.filter(school_id=school_id).values_list("starts_on", "ends_on"),
+        InsetDay.objects.filter(school_id=school_id).values_list("date", flat=True),
+    )
+
+
+def review_interval(plan: EhcPlan, base: dt.date) -> int:
+    """The plan's own cycle while the child is under 5 on `base`; 12 months from their fifth birthday."""
+    under_five = base < add_months(plan.pupil.date_of_birth, 60)
+    return plan.review_every_months if under_five else 12
+
+
+def sync_plan_deadlines(plan: EhcPlan) -> None:
+    prefix = f"ehcp:{plan.pk}:"
+    if plan.ceased_on is not None:
+        _apply(plan.pupil, {"ehc_plan": plan}, [], prefix)
+        for review in plan.reviews.all():
+            _apply(plan.pupil, {"review": review}, [], f"review:{review.pk}:")
+        return
+    base = plan.last_reviewed_on or plan.issued_on
+    due = statutory.annual_review_deadlines(base, review_interval(plan, base))["review_by"]
+    wanted = [Wanted(f"{prefix}review_by:{base.isoformat()}", DeadlineKind.REVIEW_BY, due.date, due.rule)]
+    # Earlier review-by rows were met by the review that moved the base on.
+    for row in Deadline.objects.filter(ehc_plan=plan, kind=DeadlineKind.REVIEW_BY, state=DeadlineState.OPEN):
+        if row.key != wanted[0].key and plan.last_reviewed_on:
+            wanted.append(Wanted(row.key, row.kind, row.due_on, row.rule, met_on=plan.last_reviewed_on))
+    if plan.phase_transfer_year:
+        transfer = statutory.phase_transfer_deadlines(
+            plan.phase_transfer_year, plan.post16_transfer, school_calendar(plan.pupil.school_id)
+        )
+        held = (
+            plan.reviews.filter(is_phase_transfer=True, held_on__isnull=False)
+            .order_by("-held_on")
+            .values_list("held_on", flat=True)
+            .first()
+        )
+        named = (
+            plan.amendments.filter(names_new_school=True).order_by("-issued_on").values_list("issued_on", flat=True)
+        ).first()
+        year = plan.phase_transfer_year
+        wanted += [
+            Wanted(
+                f"{prefix}transfer_meeting_by:{year}",
+                DeadlineKind.TRANSFER_MEETING_BY,
+                transfer["review_meeting_by"].date,
+                transfer["review_meeting_by"].rule,
+                detail=f"Transfer in September {year}",
+                met_on=held,
+            ),
+            Wanted(
+                f"{prefix}transfer_plan_by:{year}",
+                DeadlineKind.TRANSFER_PLAN_BY,
+                transfer["amended_plan_by"].date,
+                transfer["amended_plan_by"].rule,
+                detail=f"Transfer in September {year}",
+                met_on=named,
+            ),
+        ]
+    _apply(plan.pupil, {"ehc_plan": plan}, wanted, prefix)
+
+
+def sync_review_deadlines(review: AnnualReview) -> None:
+    prefix = f"review:{review.pk}:"
+    plan = review.ehc_plan
+    if plan.ceased_on is not None:
+        _apply(plan.pupil, {"review": review}, [], prefix)
+        return
+    meeting = review.held_on or review.meeting_on
+    dates = statutory.review_meeting_deadlines(meeting)
+    invitations = list(review.invitations.all())
+    closed = review.state == ReviewState.CLOSED
+    wanted = [
+        Wanted(
+            f"{prefix}invitations_by",
+            DeadlineKind.INVITATIONS_BY,
+            dates["invitations_by"].date,
+            dates["invitations_by"].rule,
+            met_on=min((i.invited_on for i in invitations), default=None),
+            cancelled=closed and not invitations,
+        ),
+        Wanted(
+            f"{prefix}report_by",
+            DeadlineKind.REPORT_BY,
+            dates["report_by"].date,
+            dates["report_by"].rule,
+            met_on=review.report_sent_on,
+            cancelled=closed and not review.report_sent_on,
+        ),
+        Wanted(
+            f"{prefix}la_decision_by",
+            DeadlineKind.LA_DECISION_BY,
+            dates["la_decision_by"].date,
+            dates["la_decision_by"].rule,
+            met_on=review.la_decision_on,
+            cancelled=closed and not review.la_decision_on,
+        ),
+    ]
+    for invitation in invitations:
+        if invitation.advice_due_on:
+            wanted.append(
+                Wanted(
+                    f"{prefix}advice:{invitation.pk}",
+                    DeadlineKind.ADVICE_DUE,
+                    invitation.advice_due_on,
+                    "Advice asked for by the date the school set, before the meeting (reg. 20)",
+                    detail=f"{invitation.name} ({invitation.get_party_display()})",
+                    met_on=invitation.response_on,
+                    cancelled=closed and not invitation.response_on,
+                )
+            )
+    if review.la_decision == "amend":
+        wanted.append(
+            Wanted(
+                f"{prefix}amended_plan_by",
+                DeadlineKind.AMENDED_PLAN_BY,
+                dates["amended_plan_by"].date,
+                dates["amended_plan_by"].rule,
+                met_on=review.amended_plan_on,
+            )
+        )
+    _apply(plan.pupil, {"review": review}, wanted, prefix)
+
+
+# --- The morning scan ----------------------------------------------------------------------------------------
+
+
+def warning_windows() -> tuple[int, ...]:
+    """Days before a due date at which people are reminded; -1 is "overdue" (settings.DEADLINE_REMINDER_DAYS)."""
+    return tuple(sorted(set(settings.DEADLINE_REMINDER_DAYS)))
+
+
+def _sql(query: str) -> str:
+    tables = {
+        "deadline": Deadline._meta.db_table,
+        "reminder": Reminder._meta.db_table,
+        "digest": Digest._meta.db_table,
+        "pupil": Pupil._meta.db_table,
+        "membership": Membership._meta.db_table,
+        "classstaff": ClassStaff._meta.db_table,
+        "user": "schools_user",
+        "preference": "reviews_notificationpreference",
+    }
+    return query.format(**tables)
+
+
+SCAN = """
+WITH due AS (
+    SELECT d.id, d.due_on, d.school_id, d.kind, p.school_class_id,
+           (SELECT min(w) FROM unnest(%(windows)s::int[]) AS w WHERE d.due_on - %(today)s::date <= w) AS window_days
+      FROM {deadline} d JOIN {pupil} p ON p.id = d.pupil_id
+     WHERE d.trust_id = %(trust)s AND d.state = 'open' AND d.due_on <= %(today)s::date + %(widest)s
+), recipients AS (
+    SELECT due.id, due.due_on, due.window_days, m.user_id
+      FROM due JOIN {membership} m ON m.trust_id = %(trust)s AND m.school_id = due.school_id
+                                   AND m.role = ANY(%(lead_roles)s)
+     WHERE due.window_days IS NOT NULL
+    UNION
+    SELECT due.id, due.due_on, due.window_days, cs.user_id
+      FROM due JOIN {classstaff} cs ON cs.trust_id = %(trust)s AND cs.school_class_id = due.school_class_id
+                                    AND cs.role = 'teacher'
+     WHERE due.window_days IS NOT NULL AND due.kind = ANY(%(teacher_kinds)s)
+)
+INSERT INTO {reminder} (trust_id, deadline_id, due_on, window_days, recipient_id, created_at)
+SELECT %(trust)s, r.id, r.due_on, r.window_days, r.user_id, now()
+  FROM recipients r JOIN {user} u ON u.id = r.user_id AND u.is_active
+ON CONFLICT DO NOTHING
+"""
+
+BUILD_DIGESTS = """
+INSERT INTO {digest} (trust_id, uuid, recipient_id, day, created_at)
+SELECT %(trust)s, gen_random_uuid(), waiting.recipient_id, %(day)s::date, now()
+  FROM (SELECT DISTINCT r.recipient_id
+          FROM {reminder} r LEFT JOIN {preference} np ON np.trust_id = r.trust_id AND np.user_id = r.recipient_id
+         WHERE r.trust_id = %(trust)s AND r.digest_id IS NULL AND r.read_at IS NULL
+           AND coalesce(np.email_digest, true)) AS waiting
+ON CONFLICT DO NOTHING
+"""
+
+ATTACH_TO_DIGESTS = """
+UPDATE {reminder} r SET digest_id = g.id
+  FROM {digest} g LEFT JOIN {preference} np ON np.trust_id = g.trust_id AND np.user_id = g.recipient_id
+ WHERE g.trust_id = %(trust)s AND g.day = %(day)s::date AND g.sent_at IS NULL AND coalesce(np.email_digest, true)
+   AND r.trust_id = g.trust_id AND r.recipient_id = g.recipient_id AND r.digest_id IS NULL AND r.read_at IS NULL
+"""
+
+
+def scan_deadlines(today: dt.date, windows: Sequence[int] | None = None) -> int:
+    """Create the reminders of every open deadline that has entered a warning window, in the current trust.
+
+    Set-based: one statement, whatever the number of pupils. A deadline that enters several windows at once (it
+    was recorded late, or the scan did not run for a while) gives one reminder, for the nearest window."""
+    windows = tuple(windows or warning_windows())
+    params: dict[str, Any] = {
+        "trust": require_trust_id(),
+        "today": today,
+        "windows": list(windows),
+        "widest": max(windows),
+        "lead_roles": [Role.SENCO.value, Role.ASSISTANT_SENCO.value],
+        "teacher_kinds": [str(kind) for kind in CLASS_TEACHER_KINDS],
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_sql(SCAN), params)
+        return int(cursor.rowcount)
+
+
+def build_digests(day: dt.date) -> int:
+    """One digest per person per day for their unread reminders not yet e-mailed (unless they opted out)."""
+    params: dict[str, Any] = {"trust": require_trust_id(), "day": day}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_sql(BUILD_DIGESTS), params)
+        created = int(cursor.rowcount)
+        cursor.execute(_sql(ATTACH_TO_DIGESTS), params)
+    return created
+
+
+def send_next_digest() -> Digest | None:
+    """Send one unsent digest, in its own transaction; None when there is none left to take."""
+    with transaction.atomic():
+        digest = (
+            Digest.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True)
+            .select_related("recipient")
+            .order_by("pk")
+            .first()
+        )
+        if digest is None:
+            return None
+        reminders = list(
+            digest.reminders.filter(deadline__state=DeadlineState.OPEN)
+            .select_related("deadline__pupil", "deadline__school", "deadline__review", "deadline__ehc_plan")
+            .select_related("deadline__request")
+            .order_by("deadline__due_on", "deadline__pk")
+        )
+        if reminders and digest.recipient.is_active and digest.recipient.email:
+            deliver_digest(digest, reminders)
+        digest.sent_at = timezone.now()
+        digest.save(update_fields=["sent_at"])
+        return digest
+
+
+def deliver_digest(digest: Digest, reminders: list[Reminder]) -> None:
+    context = {"digest": digest, "reminders": reminders, "site_url": settings.SITE_URL}
+    domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+    message = EmailMessage(
+        subject=f"Statutory deadlines: {len(reminders)} reminder{'s' if len(reminders) != 1 else ''} "
+        f"({digest.day:%-d %B %Y})",
+        body=render_to_string("reviews/email/digest.txt", context),
+        to=[digest.recipient.email],
+        headers={"Message-ID": f"<digest-{digest.uuid}@{domain}>"},
+    )
+    message.send()
+
+
+def mark_read(user_id: int, reminder_ids: Iterable[int] | None = None) -> int:
+    """Mark a person's reminders read (all of them, or those given)."""
+    rows = Reminder.objects.filter(recipient_id=user_id, read_at__isnull=True)
+    if reminder_ids is not None:
+        rows = rows.filter(pk__in=list(reminder_ids))
+    return rows.update(read_at=timezone.now())
+
+
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_feed_token(user: Any) -> str:
+    """A new private address for the person's calendar feed (only its hash is kept); the old one stops working."""
+    token = secrets.token_urlsafe(32)
+    preference, _ = NotificationPreference.objects.get_or_create(user=user)
+    preference.feed_token_hash = feed_token_hash(token)
+    preference.save(update_fields=["feed_token_hash"])
+    return token
+
+
+def save_preferences(user: Any, *, email_digest: bool) -> NotificationPreference:
+    preference, _ = NotificationPreference.objects.get_or_create(user=user)
+    preference.email_digest = email_digest
+    preference.save(update_fields=["email_digest"])
+    return preference

@@ -1,0 +1,141 @@
+"""Reads for EHC requests, plans and reviews, the statutory calendar, a person's reminders and calendar feed:
+tenant-scoped, permission-filtered, each list in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pupils.models import Pupil
+from reviews.models import (
+    SECTION_FIELDS,
+    AnnualReview,
+    Deadline,
+    DeadlineState,
+    EhcAssessmentRequest,
+    EhcOutcome,
+    EhcPlan,
+    OutcomeProgress,
+    Reminder,
+    ReviewState,
+)
+from send import policy
+
+DEADLINE_RELATED = ("pupil", "school", "review__ehc_plan", "ehc_plan", "request")
+
+
+def ehc_of_pupil(user: Any, pupil: Pupil) -> dict[str, Any]:
+    """What the pupil record shows: requests and plans, newest first, and the current plan's open review."""
+    requests: list[EhcAssessmentRequest] = list(policy.visible(user, EhcAssessmentRequest.objects.filter(pupil=pupil)))
+    plans: list[EhcPlan] = list(policy.visible(user, EhcPlan.objects.filter(pupil=pupil)))
+    current = next((p for p in plans if p.ceased_on is None), None)
+    open_review = (
+        AnnualReview.objects.filter(ehc_plan=current).exclude(state=ReviewState.CLOSED).first() if current else None
+    )
+    deadlines: list[Deadline] = list(
+        policy.visible(user, Deadline.objects.filter(pupil=pupil, state=DeadlineState.OPEN)).select_related(
+            *DEADLINE_RELATED
+        )
+    )
+    return {
+        "ehc_requests": requests,
+        "ehc_plans": plans,
+        "current_plan": current,
+        "open_review": open_review,
+        "open_deadlines": deadlines,
+    }
+
+
+def request_detail(request: EhcAssessmentRequest) -> dict[str, Any]:
+    return {
+        "deadlines": list(request.deadlines.select_related(*DEADLINE_RELATED)),
+        "plans": list(request.plans.all()),
+    }
+
+
+def plan_detail(plan: EhcPlan) -> dict[str, Any]:
+    outcomes = list(plan.outcomes.all())
+    linked = _targets_by_outcome(outcomes)
+    labels = {f.name: f.verbose_name for f in EhcPlan._meta.fields}
+    return {
+        "sections": [(labels[name], getattr(plan, name)) for name in SECTION_FIELDS],
+        "outcomes": outcomes,
+        "provision": list(plan.provision.select_related("outcome", "group__intervention")),
+        "amendments": list(plan.amendments.select_related("recorded_by", "review")),
+        "reviews": list(plan.reviews.all()),
+        "deadlines": list(plan.deadlines.select_related(*DEADLINE_RELATED)),
+        "outcome_rows": [(o, linked.get(o.pk, [])) for o in outcomes],
+    }
+
+
+def _targets_by_outcome(outcomes: list[EhcOutcome]) -> dict[int, list[Any]]:
+    from reviews.models import Target
+
+    found: dict[int, list[Any]] = {}
+    for target in Target.objects.filter(ehc_outcome__in=outcomes).select_related("plan").order_by("-plan__cycle"):
+        if target.ehc_outcome_id is not None:
+            found.setdefault(target.ehc_outcome_id, []).append(target)
+    return found
+
+
+def review_detail(review: AnnualReview) -> dict[str, Any]:
+    plan = review.ehc_plan
+    outcomes = list(plan.outcomes.all())
+    progress = {p.outcome_id: p for p in OutcomeProgress.objects.filter(review=review)}
+    return {
+        "plan": plan,
+        "outcomes": outcomes,
+        "outcome_rows": [(outcome, progress.get(outcome.pk)) for outcome in outcomes],
+        "invitations": list(review.invitations.all()),
+        "deadlines": list(review.deadlines.select_related(*DEADLINE_RELATED).order_by("due_on", "pk")),
+        "provision": list(plan.provision.select_related("outcome", "group__intervention")),
+    }
+
+
+@dataclass
+class SchoolCalendarRows:
+    school: Any
+    overdue: list[Deadline] = field(default_factory=list)
+    this_week: list[Deadline] = field(default_factory=list)
+    coming: list[Deadline] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + len(self.this_week) + len(self.coming)
+
+
+def tracked_deadlines(user: Any) -> QuerySet[Deadline]:
+    return policy.visible(user, Deadline.objects.filter(state=DeadlineState.OPEN), "track").select_related(
+        *DEADLINE_RELATED
+    )
+
+
+def statutory_calendar(user: Any, today: dt.date, weeks: int = 4) -> list[SchoolCalendarRows]:
+    """Open deadlines overdue, due this week (to Sunday) and in the next `weeks` weeks, by school. One query."""
+    end_of_week = today + dt.timedelta(days=6 - today.weekday())
+    horizon = end_of_week + dt.timedelta(weeks=weeks)
+    by_school: dict[int, SchoolCalendarRows] = {}
+    for deadline in tracked_deadlines(user).filter(due_on__lte=horizon).order_by("school__name", "due_on", "pk"):
+        rows = by_school.setdefault(deadline.school_id, SchoolCalendarRows(deadline.school))
+        if deadline.due_on < today:
+            rows.overdue.append(deadline)
+        elif deadline.due_on <= end_of_week:
+            rows.this_week.append(deadline)
+        else:
+            rows.coming.append(deadline)
+    return list(by_school.values())
+
+
+def inbox(user: Any, limit: int = 200) -> list[Reminder]:
+    return list(
+        policy.visible(user, Reminder)
+        .select_related(*(f"deadline__{name}" for name in DEADLINE_RELATED))
+        .order_by("read_at", "-created_at", "-pk")[:limit]
+    )
+
+
+def unread_count(user: Any) -> int:
+    return policy.visible(user, Reminder).filter(read_at__isnull=True).count()

@@ -1,0 +1,525 @@
+"""Every write to EHC needs assessment requests, EHC plans and annual reviews: the dates are checked against each
+other and against the steps before them (a field error a SENCO can act on, nothing saved), the change is made in
+one transaction, and the deadline table is brought into step in that same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from provision.models import InterventionGroup
+from pupils.models import Pupil
+from reviews import statutory
+from reviews.deadline_services import (
+    review_interval,
+    sync_plan_deadlines,
+    sync_request_deadlines,
+    sync_review_deadlines,
+)
+from reviews.models import (
+    SECTION_FIELDS,
+    AnnualReview,
+    AssessDecision,
+    EhcAmendment,
+    EhcAssessmentRequest,
+    EhcOutcome,
+    EhcPlan,
+    EhcProvision,
+    LaDecision,
+    OutcomeProgress,
+    Progress,
+    RequestOutcome,
+    ReviewInvitation,
+    ReviewState,
+)
+from send.dates import add_months
+
+
+class Errors:
+    """Collects field errors and raises them together, so the form shows every problem at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def _day(value: dt.date) -> str:
+    return f"{value:%-d %B %Y}"
+
+
+def _not_future(errors: Errors, field: str, value: dt.date | None, what: str) -> None:
+    if value is not None and value > timezone.localdate():
+        errors.add(field, f"{what} cannot be in the future.")
+
+
+# --- EHC needs assessment requests -----------------------------------------------------------------------------
+
+REQUEST_FIELDS = (
+    "requested_by",
+    "requester_name",
+    "local_authority",
+    "case_officer",
+    "sent_on",
+    "received_on",
+    "evidence_summary",
+    "decision",
+    "decided_on",
+    "outcome",
+    "outcome_on",
+)
+
+
+def validate_request(pupil: Pupil, fields: Mapping[str, Any], request: EhcAssessmentRequest | None) -> None:
+    errors = Errors()
+    received, sent = fields.get("received_on"), fields.get("sent_on")
+    decision, decided = fields.get("decision") or AssessDecision.PENDING, fields.get("decided_on")
+    outcome, outcome_on = fields.get("outcome") or RequestOutcome.OPEN, fields.get("outcome_on")
+    if not (fields.get("local_authority") or "").strip():
+        errors.add("local_authority", "Name the local authority the request went to.")
+    if received is None:
+        errors.add("received_on", "Give the day the LA received the request: the statutory clock starts then.")
+    else:
+        _not_future(errors, "received_on", received, "The day the LA received the request")
+        if received < pupil.date_of_birth:
+            errors.add("received_on", "The request cannot come before the child's birth.")
+        if sent is not None and sent > received:
+            errors.add("sent_on", f"The request was received on {_day(received)}: it was sent on or before then.")
+        if decided is not None and decided < received:
+            errors.add("decided_on", f"The decision cannot come before the request was received ({_day(received)}).")
+        if outcome_on is not None and outcome_on < received:
+            errors.add("outcome_on", f"The outcome cannot come before the request was received ({_day(received)}).")
+    _not_future(errors, "decided_on", decided, "The decision")
+    _not_future(errors, "outcome_on", outcome_on, "The outcome")
+    if decision != AssessDecision.PENDING and decided is None:
+        errors.add("decided_on", "Give the day the LA's decision came.")
+    if decision == AssessDecision.PENDING and decided is not None:
+        errors.add("decision", "Say what the LA decided, or clear the decision date.")
+    if outcome != RequestOutcome.OPEN and outcome_on is None:
+        errors.add("outcome_on", "Give the day of the outcome.")
+    if outcome == RequestOutcome.OPEN and outcome_on is not None:
+        errors.add("outcome", "Choose the outcome, or clear its date.")
+    if outcome in (RequestOutcome.PLAN_ISSUED, RequestOutcome.NO_PLAN) and decision != AssessDecision.ASSESS:
+        errors.add("outcome", "A plan is issued (or not) only after the LA agreed to assess.")
+    if outcome == RequestOutcome.REFUSED and decision != AssessDecision.REFUSED:
+        errors.add("outcome", "Record the LA's refusal to assess as its decision too.")
+    if decision == AssessDecision.REFUSED and outcome not in (RequestOutcome.REFUSED, RequestOutcome.OPEN):
+        errors.add("outcome", "The LA refused to assess: the outcome is a refusal.")
+    if decided and outcome_on and outcome_on < decided and outcome != RequestOutcome.WITHDRAWN:
+        errors.add("outcome_on", f"The outcome cannot come before the decision ({_day(decided)}).")
+    if outcome == RequestOutcome.OPEN:
+        others = EhcAssessmentRequest.objects.filter(pupil=pupil, outcome=RequestOutcome.OPEN)
+        if request is not None:
+            others = others.exclude(pk=request.pk)
+        if others.exists():
+            errors.add("received_on", "This pupil already has a request in progress: update that one.")
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def save_request(pupil: Pupil, request: EhcAssessmentRequest | None, *, by: Any, **fields: Any) -> EhcAssessmentRequest:
+    """Record a request for an EHC needs assessment, or the LA's decisions on it, and its deadlines."""
+    validate_request(pupil, fields, request)
+    if request is None:
+        request = EhcAssessmentRequest(pupil=pupil, trust_id=pupil.trust_id, created_by=by)
+    for name in REQUEST_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(request, name, value.strip() if isinstance(value, str) else value)
+    if not request.decision:
+        request.decision = AssessDecision.PENDING
+    if not request.outcome:
+        request.outcome = RequestOutcome.OPEN
+    request.save()
+    sync_request_deadlines(request)
+    return request
+
+
+# --- EHC plans -------------------------------------------------------------------------------------------------
+
+PLAN_FIELDS = (
+    "local_authority",
+    "case_officer",
+    "case_officer_email",
+    "issued_on",
+    "last_reviewed_on",
+    "review_every_months",
+    "phase_transfer_year",
+    "post16_transfer",
+    "document",
+    *SECTION_FIELDS,
+)
+
+
+def validate_plan(pupil: Pupil, fields: Mapping[str, Any], plan: EhcPlan | None) -> None:
+    errors = Errors()
+    issued, reviewed = fields.get("issued_on"), fields.get("last_reviewed_on")
+    months = fields.get("review_every_months") or 12
+    if not (fields.get("local_authority") or "").strip():
+        errors.add("local_authority", "Name the local authority that issued the plan.")
+    if issued is None:
+        errors.add("issued_on", "Give the day the final plan was issued.")
+    else:
+        _not_future(errors, "issued_on", issued, "The day the plan was issued")
+        if issued < pupil.date_of_birth:
+            errors.add("issued_on", "The plan cannot be issued before the child's birth.")
+        if reviewed is not None and reviewed < issued:
+            errors.add("last_reviewed_on", f"The last review cannot come before the plan was issued ({_day(issued)}).")
+        under_five = issued < add_months(pupil.date_of_birth, 60)
+        if months != 12 and not (3 <= months <= 6):
+            errors.add("review_every_months", "Review every 12 months, or every 3 to 6 for a child under 5.")
+        elif months != 12 and not under_five:
+            errors.add(
+                "review_every_months",
+                "Only a child under 5 is reviewed more often than every 12 months; this child was 5 when the "
+                "plan was issued.",
+            )
+    _not_future(errors, "last_reviewed_on", reviewed, "The last review")
+    year = fields.get("phase_transfer_year")
+    if year is not None:
+        try:
+            statutory.phase_transfer_deadlines(year, bool(fields.get("post16_transfer")))
+        except ValueError as error:
+            errors.add("phase_transfer_year", str(error))
+        else:
+            if issued is not None and year < issued.year:
+                errors.add("phase_transfer_year", f"The transfer cannot come before the plan ({issued.year}).")
+    if fields.get("post16_transfer") and year is None:
+        errors.add("phase_transfer_year", "Give the year of the post-16 transfer.")
+    document = fields.get("document")
+    if document is not None and (document.owner_type.model != "pupil" or str(document.owner_id) != str(pupil.pk)):
+        errors.add("document", "Choose one of this pupil's documents.")
+    current = EhcPlan.objects.filter(pupil=pupil, ceased_on__isnull=True)
+    if plan is not None:
+        current = current.exclude(pk=plan.pk)
+    if current.exists():
+        errors.add("issued_on", "This pupil already has a current EHC plan: update it, or record that it ceased.")
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def save_plan(pupil: Pupil, plan: EhcPlan | None, *, by: Any, request: EhcAssessmentRequest | None = None,
+              **fields: Any) -> EhcPlan:  # fmt: skip
+    """Record an issued EHC plan (from its request, when there was one) or change it; then its deadlines."""
+    if plan is not None:
+        fields = {name: fields.get(name, getattr(plan, name)) for name in PLAN_FIELDS}
+    validate_plan(pupil, fields, plan)
+    if plan is None:
+        plan = EhcPlan(pupil=pupil, trust_id=pupil.trust_id, request=request)
+    for name in PLAN_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(plan, name, value.strip() if isinstance(value, str) else value)
+    if plan.review_every_months is None:
+        plan.review_every_months = 12
+    plan.save()
+    if request is not None and request.outcome == RequestOutcome.OPEN:
+        request.decision = AssessDecision.ASSESS
+        request.decided_on = request.decided_on or plan.issued_on
+        request.outcome, request.outcome_on = RequestOutcome.PLAN_ISSUED, plan.issued_on
+        request.save()
+        sync_request_deadlines(request)
+    sync_plan_deadlines(plan)
+    return plan
+
+
+def _require_current(plan: EhcPlan) -> None:
+    if plan.ceased_on is not None:
+        raise ValidationError(f"This plan ceased on {_day(plan.ceased_on)}: it can no longer be changed.")
+
+
+@transaction.atomic
+def save_outcome(plan: EhcPlan, outcome: EhcOutcome | None, *, text: str, timeframe: str) -> EhcOutcome:
+    _require_current(plan)
+    if not text.strip():
+        raise ValidationError({"text": "Write the outcome, as section E of the plan sets it out."})
+    if outcome is None:
+        outcome = EhcOutcome(ehc_plan=plan, trust_id=plan.trust_id, position=plan.outcomes.count())
+    outcome.text, outcome.timeframe = text.strip(), timeframe
+    outcome.save()
+    return outcome
+
+
+@transaction.atomic
+def save_provision(
+    plan: EhcPlan,
+    item: EhcProvision | None,
+    *,
+    description: str,
+    frequency: str,
+    delivered_by: str,
+    outcome: EhcOutcome | None,
+    group: InterventionGroup | None,
+) -> EhcProvision:
+    _require_current(plan)
+    errors = Errors()
+    if not description.strip():
+        errors.add("description", "Describe the provision, specified and quantified as section F sets it out.")
+    if outcome is not None and outcome.ehc_plan_id != plan.pk:
+        errors.add("outcome", "Choose one of this plan's outcomes.")
+    if group is not None and group.school_id != plan.pupil.school_id:
+        errors.add("group", "Choose an intervention group of the pupil's school.")
+    errors.raise_if_any()
+    if item is None:
+        item = EhcProvision(ehc_plan=plan, trust_id=plan.trust_id, position=plan.provision.count())
+    item.description, item.frequency, item.delivered_by = description.strip(), frequency.strip(), delivered_by.strip()
+    item.outcome, item.group = outcome, group
+    item.save()
+    return item
+
+
+@transaction.atomic
+def record_amendment(
+    plan: EhcPlan, *, issued_on: dt.date, summary: str, names_new_school: bool, by: Any,
+    review: AnnualReview | None = None,
+) -> EhcAmendment:  # fmt: skip
+    """An amended plan the LA issued. From a review, it closes the review (the last step of its cycle)."""
+    _require_current(plan)
+    errors = Errors()
+    _not_future(errors, "issued_on", issued_on, "The amended plan")
+    if issued_on < plan.issued_on:
+        errors.add("issued_on", f"An amendment cannot come before the plan was issued ({_day(plan.issued_on)}).")
+    if review is not None and review.la_decision_on and issued_on < review.la_decision_on:
+        errors.add(
+            "issued_on", f"The amended plan cannot come before the LA's decision ({_day(review.la_decision_on)})."
+        )
+    if not summary.strip():
+        errors.add("summary", "Say what changed in the plan.")
+    errors.raise_if_any()
+    amendment = EhcAmendment.objects.create(
+        ehc_plan=plan, trust_id=plan.trust_id, review=review, issued_on=issued_on, summary=summary.strip(),
+        names_new_school=names_new_school, recorded_by=by,
+    )  # fmt: skip
+    if review is not None:
+        review.amended_plan_on = issued_on
+        review.state = ReviewState.CLOSED
+        review.save()
+        sync_review_deadlines(review)
+    sync_plan_deadlines(plan)
+    return amendment
+
+
+@transaction.atomic
+def cease_plan(plan: EhcPlan, *, ceased_on: dt.date, reason: str) -> EhcPlan:
+    _require_current(plan)
+    errors = Errors()
+    _not_future(errors, "ceased_on", ceased_on, "The day the plan ceased")
+    if ceased_on < plan.issued_on:
+        errors.add("ceased_on", f"A plan cannot cease before it was issued ({_day(plan.issued_on)}).")
+    if not reason.strip():
+        errors.add("reason", "Say why the plan ceased (outcomes achieved, moved LA, left education...).")
+    errors.raise_if_any()
+    plan.ceased_on, plan.cease_reason = ceased_on, reason.strip()
+    plan.save()
+    plan.reviews.exclude(state=ReviewState.CLOSED).update(state=ReviewState.CLOSED, updated_at=timezone.now())
+    sync_plan_deadlines(plan)
+    return plan
+
+
+# --- Annual reviews ----------------------------------------------------------------------------------------------
+
+
+def current_plan(pupil: Pupil) -> EhcPlan | None:
+    return EhcPlan.objects.filter(pupil=pupil, ceased_on__isnull=True).first()
+
+
+def next_review_due(plan: EhcPlan) -> dt.date:
+    base = plan.last_reviewed_on or plan.issued_on
+    return statutory.annual_review_deadlines(base, review_interval(plan, base))["review_by"].date
+
+
+@transaction.atomic
+def schedule_annual_review(pupil: Pupil, *, meeting_on: dt.date | None, is_phase_transfer: bool, by: Any
+                           ) -> AnnualReview:  # fmt: skip
+    """Schedule the next annual review of the pupil's current plan, due by 12 months from its issue or last
+    review (or the under-5 cycle); its invitation, report and decision deadlines follow from the meeting date."""
+    plan = current_plan(pupil)
+    if plan is None:
+        raise ValidationError({"meeting_on": f"{pupil.display_name} has no current EHC plan: record the plan first."})
+    if meeting_on is None:
+        raise ValidationError({"meeting_on": "Give the date of the review meeting."})
+    errors = Errors()
+    if meeting_on < (plan.last_reviewed_on or plan.issued_on):
+        errors.add(
+            "meeting_on",
+            f"The meeting cannot come before the plan's issue or its last review "
+            f"({_day(plan.last_reviewed_on or plan.issued_on)}).",
+        )
+    if plan.reviews.exclude(state=ReviewState.CLOSED).exists():
+        errors.add("meeting_on", "This plan already has a review in progress: finish that one first.")
+    if is_phase_transfer and not plan.phase_transfer_year:
+        errors.add("is_phase_transfer", "Set the plan's phase transfer year first.")
+    errors.raise_if_any()
+    try:
+        review = AnnualReview.objects.create(
+            ehc_plan=plan, trust_id=plan.trust_id, due_by=next_review_due(plan), meeting_on=meeting_on,
+            is_phase_transfer=is_phase_transfer, created_by=by,
+        )  # fmt: skip
+    except IntegrityError as error:  # a second tab scheduled one at the same moment
+        raise ValidationError({"meeting_on": "This plan already has a review in progress."}) from error
+    sync_review_deadlines(review)
+    return review
+
+
+def _require_open(review: AnnualReview) -> None:
+    if review.state == ReviewState.CLOSED:
+        raise ValidationError("This review is closed.")
+
+
+@transaction.atomic
+def reschedule_review(review: AnnualReview, *, meeting_on: dt.date, is_phase_transfer: bool) -> AnnualReview:
+    _require_open(review)
+    errors = Errors()
+    if review.held_on is not None:
+        errors.add("meeting_on", "The meeting has been held: its date is the day it was held.")
+    plan = review.ehc_plan
+    if meeting_on < (plan.last_reviewed_on or plan.issued_on):
+        errors.add("meeting_on", "The meeting cannot come before the plan's issue or its last review.")
+    late = [i for i in review.invitations.all() if i.invited_on > meeting_on]
+    if late:
+        errors.add("meeting_on", f"Invitations were sent on {_day(late[0].invited_on)}: the meeting comes after them.")
+    if is_phase_transfer and not plan.phase_transfer_year:
+        errors.add("is_phase_transfer", "Set the plan's phase transfer year first.")
+    errors.raise_if_any()
+    review.meeting_on, review.is_phase_transfer = meeting_on, is_phase_transfer
+    review.save()
+    sync_review_deadlines(review)
+    return review
+
+
+@transaction.atomic
+def save_invitation(
+    review: AnnualReview, invitation: ReviewInvitation | None, *, party: str, name: str, email: str,
+    invited_on: dt.date, advice_due_on: dt.date | None, response_on: dt.date | None = None, response: str = "",
+) -> ReviewInvitation:  # fmt: skip
+    """An invitation to the meeting (with an advice request when `advice_due_on` is given), or its reply."""
+    _require_open(review)
+    errors = Errors()
+    meeting = review.held_on or review.meeting_on
+    if not name.strip():
+        errors.add("name", "Give the name of the person or service invited.")
+    _not_future(errors, "invited_on", invited_on, "The invitation")
+    if invited_on > meeting:
+        errors.add("invited_on", f"Invitations go before the meeting ({_day(meeting)}), at least two weeks before.")
+    if advice_due_on is not None:
+        if advice_due_on < invited_on:
+            errors.add("advice_due_on", "Advice cannot be due before it was asked for.")
+        elif advice_due_on > meeting:
+            errors.add("advice_due_on", f"Ask for advice before the meeting ({_day(meeting)}): it is circulated then.")
+    if response_on is not None:
+        _not_future(errors, "response_on", response_on, "The reply")
+        if response_on < invited_on:
+            errors.add("response_on", "A reply cannot come before the invitation.")
+    if response.strip() and response_on is None:
+        errors.add("response_on", "Give the day the reply or advice came.")
+    errors.raise_if_any()
+    if invitation is None:
+        invitation = ReviewInvitation(review=review, trust_id=review.trust_id)
+    invitation.party, invitation.name, invitation.email = party, name.strip(), email.strip()
+    invitation.invited_on, invitation.advice_due_on = invited_on, advice_due_on
+    invitation.response_on, invitation.response = response_on, response.strip()
+    invitation.save()
+    sync_review_deadlines(review)
+    return invitation
+
+
+MEETING_FIELDS = ("attendees", "pupil_views", "parent_views", "other_views", "proposed_amendments", "recommendation")
+
+
+@transaction.atomic
+def record_meeting(
+    review: AnnualReview, *, held_on: dt.date, progress: Mapping[int, tuple[str, str]], by: Any, **fields: Any
+) -> AnnualReview:
+    """The meeting record: who came, their views, progress towards each outcome, proposed amendments. The plan's
+    next review is then due within 12 months of this meeting."""
+    _require_open(review)
+    plan = review.ehc_plan
+    errors = Errors()
+    _not_future(errors, "held_on", held_on, "The meeting")
+    if held_on < (plan.last_reviewed_on or plan.issued_on) and review.held_on is None:
+        errors.add("held_on", "The meeting cannot come before the plan's issue or its last review.")
+    early = [i for i in review.invitations.all() if i.invited_on > held_on]
+    if early:
+        errors.add("held_on", f"An invitation went on {_day(early[0].invited_on)}: the meeting cannot come before it.")
+    if review.report_sent_on and held_on > review.report_sent_on:
+        errors.add("held_on", f"The report went on {_day(review.report_sent_on)}: the meeting came before it.")
+    if not (fields.get("attendees") or "").strip():
+        errors.add("attendees", "Record who came to the meeting.")
+    outcomes = list(plan.outcomes.all())
+    for outcome in outcomes:
+        value, _ = progress.get(outcome.pk, ("", ""))
+        if value not in Progress.values:
+            errors.add(f"progress_{outcome.pk}", "Record progress towards this outcome.")
+    if fields.get("recommendation") and fields["recommendation"] not in LaDecision.values:
+        errors.add("recommendation", "Choose keep, amend or cease.")
+    errors.raise_if_any()
+    review.held_on = held_on
+    for name in MEETING_FIELDS:
+        if name in fields:
+            setattr(review, name, (fields[name] or "").strip())
+    if review.state == ReviewState.SCHEDULED:
+        review.state = ReviewState.HELD
+    review.save()
+    for outcome in outcomes:
+        value, note = progress[outcome.pk]
+        OutcomeProgress.objects.update_or_create(
+            review=review, outcome=outcome, trust_id=review.trust_id,
+            defaults={"progress": value, "note": (note or "").strip()},
+        )  # fmt: skip
+    plan.last_reviewed_on = held_on
+    plan.save(update_fields=["last_reviewed_on", "updated_at"])
+    sync_review_deadlines(review)
+    sync_plan_deadlines(plan)
+    return review
+
+
+@transaction.atomic
+def send_report(review: AnnualReview, *, sent_on: dt.date) -> AnnualReview:
+    _require_open(review)
+    errors = Errors()
+    if review.held_on is None:
+        errors.add("sent_on", "Record the meeting first: the report comes from it.")
+    elif sent_on < review.held_on:
+        errors.add("sent_on", f"The report cannot go before the meeting ({_day(review.held_on)}).")
+    _not_future(errors, "sent_on", sent_on, "The report")
+    if review.la_decision_on and sent_on > review.la_decision_on:
+        errors.add("sent_on", "The LA decided on the report: it went before the decision.")
+    errors.raise_if_any()
+    review.report_sent_on = sent_on
+    if review.state == ReviewState.HELD:
+        review.state = ReviewState.REPORT_SENT
+    review.save()
+    sync_review_deadlines(review)
+    return review
+
+
+@transaction.atomic
+def record_la_decision(review: AnnualReview, *, decision: str, decided_on: dt.date) -> AnnualReview:
+    """Keep or cease closes the review; amend leaves it open until the amended plan is recorded."""
+    _require_open(review)
+    errors = Errors()
+    if decision not in LaDecision.values:
+        errors.add("decision", "Choose keep, amend or cease.")
+    if review.held_on is None:
+        errors.add("decided_on", "Record the meeting first: the LA decides after it.")
+    elif decided_on < review.held_on:
+        errors.add("decided_on", f"The LA cannot decide before the meeting ({_day(review.held_on)}).")
+    if review.report_sent_on and decided_on < review.report_sent_on:
+        errors.add("decided_on", f"The LA decides on the report, sent on {_day(review.report_sent_on)}.")
+    _not_future(errors, "decided_on", decided_on, "The decision")
+    errors.raise_if_any()
+    review.la_decision, review.la_decision_on = decision, decided_on
+    review.state = ReviewState.DECIDED if decision == LaDecision.AMEND else ReviewState.CLOSED
+    review.save()
+    sync_review_deadlines(review)
+    return review
