@@ -87,11 +87,12 @@ audit: $(VENV)/.installed
 
 # Register page and CSV export at 2,000 pupils on the register, the REST API's bulk upsert throughput and list
 # latency at 10,000 pupils, and the provision map at 400 pupils in 60 groups (separate benchmark trusts in the
-# development database).
+# development database), and the morning deadline scan for 20 schools, 600 EHC plans and 3,000 SEN support plans.
 bench: migrate
 	$(PY) manage.py bench_register --pupils $${BENCH_PUPILS:-2000} --repeat 5
 	$(PY) manage.py bench_api --pupils $${BENCH_API_PUPILS:-10000} --repeat 5
 	$(PY) manage.py bench_provision --pupils 400 --groups 60 --repeat 5
+	$(PY) manage.py bench_deadlines --schools 20 --ehc-plans 600 --support-plans 3000 --repeat 5
 
 # The OpenAPI schema is committed (docs/api/openapi.yaml); a test fails when the code and the file differ.
 schema: $(VENV)/.installed
