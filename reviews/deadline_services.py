@@ -32,6 +32,7 @@ from pupils.models import Pupil
 from reviews import statutory
 from reviews.models import (
     CLASS_TEACHER_KINDS,
+    SCHOOL_KINDS,
     AnnualReview,
     Deadline,
     DeadlineKind,
@@ -40,6 +41,7 @@ from reviews.models import (
     EhcAssessmentRequest,
     EhcPlan,
     NotificationPreference,
+    Plan,
     Reminder,
     ReviewState,
 )
@@ -252,6 +254,51 @@ def sync_review_deadlines(review: AnnualReview) -> None:
     _apply(plan.pupil, {"review": review}, wanted, prefix)
 
 
+PLAN_REVIEW_RULE = "The review date agreed for the plan: the graduated approach reviews each cycle, usually termly"
+OPEN_PLAN_STATES = ("active", "due")
+
+
+def sync_plan_review_deadline(plan: Plan) -> None:
+    """A SEN support plan's review date is a deadline while the plan is active; met when it is reviewed."""
+    key = f"plan:{plan.pk}:review"
+    wanted: list[Wanted] = []
+    if plan.state in OPEN_PLAN_STATES:
+        wanted.append(Wanted(key, DeadlineKind.PLAN_REVIEW, plan.review_on, PLAN_REVIEW_RULE, f"Cycle {plan.cycle}"))
+    elif plan.state == "reviewed":
+        wanted.append(Wanted(key, DeadlineKind.PLAN_REVIEW, plan.review_on, PLAN_REVIEW_RULE, f"Cycle {plan.cycle}",
+                             met_on=plan.reviewed_on or plan.review_on))  # fmt: skip
+    _apply(plan.pupil, {"plan": plan}, wanted, f"plan:{plan.pk}:")
+
+
+# The same, for every plan of the trust at once: the morning scan's catch-all (and the first fill of the table).
+SYNC_PLAN_REVIEWS = """
+INSERT INTO {deadline} (trust_id, uuid, school_id, pupil_id, plan_id, key, kind, due_on, rule, detail, state,
+                        updated_at)
+SELECT p.trust_id, gen_random_uuid(), pu.school_id, p.pupil_id, p.id, 'plan:' || p.id || ':review', 'plan_review',
+       p.review_on, %(rule)s, 'Cycle ' || p.cycle, 'open', now()
+  FROM {plan} p JOIN {pupil} pu ON pu.id = p.pupil_id
+ WHERE p.trust_id = %(trust)s AND p.state = ANY(%(open_states)s)
+ON CONFLICT (trust_id, key) DO UPDATE
+   SET due_on = EXCLUDED.due_on, school_id = EXCLUDED.school_id, state = 'open', met_on = NULL, updated_at = now()
+ WHERE {deadline}.due_on <> EXCLUDED.due_on OR {deadline}.school_id <> EXCLUDED.school_id
+    OR {deadline}.state <> 'open'
+"""
+
+MEET_REVIEWED_PLANS = """
+UPDATE {deadline} d SET state = 'met', met_on = coalesce(p.reviewed_on, p.review_on), updated_at = now()
+  FROM {plan} p
+ WHERE d.trust_id = %(trust)s AND d.plan_id = p.id AND d.state = 'open' AND NOT p.state = ANY(%(open_states)s)
+"""
+
+
+def sync_all_plan_review_deadlines() -> None:
+    params: dict[str, Any] = {"trust": require_trust_id(), "rule": PLAN_REVIEW_RULE,
+                              "open_states": list(OPEN_PLAN_STATES)}  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_sql(SYNC_PLAN_REVIEWS), params)
+        cursor.execute(_sql(MEET_REVIEWED_PLANS), params)
+
+
 # --- The morning scan ----------------------------------------------------------------------------------------
 
 
@@ -270,6 +317,7 @@ def _sql(query: str) -> str:
         "classstaff": ClassStaff._meta.db_table,
         "user": "schools_user",
         "preference": "reviews_notificationpreference",
+        "plan": Plan._meta.db_table,
     }
     return query.format(**tables)
 
@@ -277,19 +325,30 @@ def _sql(query: str) -> str:
 SCAN = """
 WITH due AS (
     SELECT d.id, d.due_on, d.school_id, d.kind, p.school_class_id,
-           (SELECT min(w) FROM unnest(%(windows)s::int[]) AS w WHERE d.due_on - %(today)s::date <= w) AS window_days
+           (SELECT min(w) FROM unnest(CASE WHEN d.kind = ANY(%(school_kinds)s) THEN %(school_windows)s::int[]
+                                           ELSE %(windows)s::int[] END) AS w
+             WHERE d.due_on - %(today)s::date <= w) AS window_days,
+           EXISTS (SELECT 1 FROM {classstaff} t WHERE t.trust_id = %(trust)s AND t.role = 'teacher'
+                      AND t.school_class_id = p.school_class_id) AS has_teacher
       FROM {deadline} d JOIN {pupil} p ON p.id = d.pupil_id
      WHERE d.trust_id = %(trust)s AND d.state = 'open' AND d.due_on <= %(today)s::date + %(widest)s
 ), recipients AS (
+    -- the SENCO and assistant SENCO, for statutory deadlines
     SELECT due.id, due.due_on, due.window_days, m.user_id
       FROM due JOIN {membership} m ON m.trust_id = %(trust)s AND m.school_id = due.school_id
                                    AND m.role = ANY(%(lead_roles)s)
-     WHERE due.window_days IS NOT NULL
+     WHERE due.window_days IS NOT NULL AND NOT due.kind = ANY(%(school_kinds)s)
     UNION
+    -- the class teacher, for the reviews they prepare
     SELECT due.id, due.due_on, due.window_days, cs.user_id
       FROM due JOIN {classstaff} cs ON cs.trust_id = %(trust)s AND cs.school_class_id = due.school_class_id
                                     AND cs.role = 'teacher'
      WHERE due.window_days IS NOT NULL AND due.kind = ANY(%(teacher_kinds)s)
+    UNION
+    -- a SEN support plan of a pupil without a class teacher: the SENCO
+    SELECT due.id, due.due_on, due.window_days, m.user_id
+      FROM due JOIN {membership} m ON m.trust_id = %(trust)s AND m.school_id = due.school_id AND m.role = 'senco'
+     WHERE due.window_days IS NOT NULL AND due.kind = ANY(%(school_kinds)s) AND NOT due.has_teacher
 )
 INSERT INTO {reminder} (trust_id, deadline_id, due_on, window_days, recipient_id, created_at)
 SELECT %(trust)s, r.id, r.due_on, r.window_days, r.user_id, now()
@@ -321,13 +380,16 @@ def scan_deadlines(today: dt.date, windows: Sequence[int] | None = None) -> int:
     Set-based: one statement, whatever the number of pupils. A deadline that enters several windows at once (it
     was recorded late, or the scan did not run for a while) gives one reminder, for the nearest window."""
     windows = tuple(windows or warning_windows())
+    school_windows = tuple(sorted(set(settings.PLAN_REVIEW_REMINDER_DAYS)))
     params: dict[str, Any] = {
         "trust": require_trust_id(),
         "today": today,
         "windows": list(windows),
-        "widest": max(windows),
+        "school_windows": list(school_windows),
+        "widest": max(windows + school_windows),
         "lead_roles": [Role.SENCO.value, Role.ASSISTANT_SENCO.value],
-        "teacher_kinds": [str(kind) for kind in CLASS_TEACHER_KINDS],
+        "teacher_kinds": [str(kind) for kind in (*CLASS_TEACHER_KINDS, *SCHOOL_KINDS)],
+        "school_kinds": [str(kind) for kind in SCHOOL_KINDS],
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_sql(SCAN), params)
@@ -359,7 +421,7 @@ def send_next_digest() -> Digest | None:
         reminders = list(
             digest.reminders.filter(deadline__state=DeadlineState.OPEN)
             .select_related("deadline__pupil", "deadline__school", "deadline__review", "deadline__ehc_plan")
-            .select_related("deadline__request")
+            .select_related("deadline__request", "deadline__plan")
             .order_by("deadline__due_on", "deadline__pk")
         )
         if reminders and digest.recipient.is_active and digest.recipient.email:

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from pupils.models import Pupil
 from reviews.models import (
+    SCHOOL_KINDS,
     SECTION_FIELDS,
     AnnualReview,
     Deadline,
@@ -24,7 +25,7 @@ from reviews.models import (
 )
 from send import policy
 
-DEADLINE_RELATED = ("pupil", "school", "review__ehc_plan", "ehc_plan", "request")
+DEADLINE_RELATED = ("pupil", "school", "review__ehc_plan", "ehc_plan", "request", "plan")
 
 
 def ehc_of_pupil(user: Any, pupil: Pupil) -> dict[str, Any]:
@@ -114,11 +115,13 @@ def tracked_deadlines(user: Any) -> QuerySet[Deadline]:
 
 
 def statutory_calendar(user: Any, today: dt.date, weeks: int = 4) -> list[SchoolCalendarRows]:
-    """Open deadlines overdue, due this week (to Sunday) and in the next `weeks` weeks, by school. One query."""
+    """Open statutory deadlines overdue, due this week (to Sunday) and in the next `weeks` weeks, by school. One
+    query. SEN support plan reviews are on the Plans page instead."""
     end_of_week = today + dt.timedelta(days=6 - today.weekday())
     horizon = end_of_week + dt.timedelta(weeks=weeks)
     by_school: dict[int, SchoolCalendarRows] = {}
-    for deadline in tracked_deadlines(user).filter(due_on__lte=horizon).order_by("school__name", "due_on", "pk"):
+    statutory = tracked_deadlines(user).exclude(kind__in=SCHOOL_KINDS).filter(due_on__lte=horizon)
+    for deadline in statutory.order_by("school__name", "due_on", "pk"):
         rows = by_school.setdefault(deadline.school_id, SchoolCalendarRows(deadline.school))
         if deadline.due_on < today:
             rows.overdue.append(deadline)

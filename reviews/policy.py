@@ -22,7 +22,6 @@ from reviews.models import (
     NotificationPreference,
     OutcomeProgress,
     Plan,
-    PlanReminder,
     PlanTransition,
     Reminder,
     ReviewInvitation,
@@ -93,7 +92,7 @@ class FollowsPlanRule(policy.Rule):
         return policy.can(user, "view" if action == "view" else "write", obj.plan)
 
 
-for _model in (Target, Evidence, Contribution, PlanTransition, PlanReminder):
+for _model in (Target, Evidence, Contribution, PlanTransition):
     policy.register(_model)(type(f"{_model.__name__}Rule", (FollowsPlanRule,), {}))
 
 

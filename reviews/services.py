@@ -2,6 +2,8 @@
 
 States: draft → (submit) → submitted → (sign off) → active → (start review, or the daily scan) → due →
 (close review) → reviewed, which starts the next cycle as a draft with the unmet targets the reviewer chose.
+While a plan is active its review date is a row of the deadline table (reviews.deadline_services), which gives
+the class teacher their reminders through the same outbox as the statutory deadlines.
 A SENCO may sign off a draft directly, and returns a submitted plan to draft with a comment. Every change of
 state is a PlanTransition row (and pghistory keeps every field change).
 """
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
+from reviews.deadline_services import sync_plan_review_deadline
 from reviews.models import (
     UNMET,
     Contribution,
@@ -60,9 +63,11 @@ def _check_dates(starts_on: dt.date | None, review_on: dt.date | None, errors: d
 
 
 def _record(plan: Plan, action: str, before: str, by: User | None, comment: str = "") -> None:
+    """Every change of state: its row, and the plan's review date kept in step in the deadline table."""
     PlanTransition.objects.create(
         plan=plan, action=action, from_state=before, to_state=plan.state, comment=comment, by=by
     )
+    sync_plan_review_deadline(plan)
 
 
 @transaction.atomic
@@ -111,6 +116,7 @@ def update_plan(
         if key in PLAN_FIELDS:
             setattr(plan, key, value)
     plan.save()
+    sync_plan_review_deadline(plan)
     if contact_log_used is not None or documents_used is not None:
         # only the pupil's own conversations and documents can be sources of their plan
         entries = [e for e in contact_log_used or [] if e.pupil_id == plan.pupil_id]

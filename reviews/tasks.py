@@ -1,9 +1,10 @@
-"""The daily plan-review scan and its reminders: set-based, exactly one reminder per plan, review date and person.
+"""The morning jobs and the workers' tasks of the reviews app.
 
-The scan (Celery beat, each morning) marks active plans whose review is within two weeks as due, and inserts a
-reminder row per recipient with a unique key (plan, review date, person), in one transaction per trust: running
-it twice adds nothing. A worker then sends unsent rows, locking them (SKIP LOCKED) so two workers never send the
-same one, and marks each sent in the same transaction as its email.
+- `scan_plan_reviews` marks SEN support plans due two weeks before their review.
+- `scan_statutory_deadlines` turns deadlines entering a warning window (statutory ones, and plans' review dates)
+  into reminders, exactly once per deadline, window and person, then builds the day's digests; `send_digests`
+  sends them (the outbox: see reviews.deadline_services for why each is sent once).
+- PDFs: plans, the EHC evidence pack, the annual review report.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import datetime as dt
 import logging
 from smtplib import SMTPException
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from reviews.models import Digest, Plan, PlanReminder, PlanState, PlanTransition
+from reviews.models import Digest, Plan, PlanState, PlanTransition
 from reviews.selectors import REVIEW_WINDOW
-from schools.models import ClassStaff, ClassStaffRole, Membership, Role, Trust
+from schools.models import Trust
 from send.celery import app, enqueue_on_commit, tenant_task
 from send.tenancy import no_tenant
 
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @app.task(name="reviews.scan_plan_reviews")
 def scan_plan_reviews() -> int:
-    """For every trust: mark plans due and queue their reminders; returns the number of new reminders."""
+    """For every trust: mark plans due; returns how many."""
     with no_tenant():
         trust_ids = list(Trust.objects.values_list("pk", flat=True))
     created = 0
@@ -39,6 +38,8 @@ def scan_plan_reviews() -> int:
 
 @tenant_task(name="reviews.scan_trust")
 def scan_trust(trust_id: int) -> int:
+    """Mark active plans whose review is within two weeks as due; returns how many. (Their reminders come from
+    the deadline table: see scan_statutory_trust.)"""
     today = timezone.localdate()
     with transaction.atomic():
         due = list(
@@ -57,62 +58,7 @@ def scan_trust(trust_id: int) -> int:
                     for pk in due
                 ]
             )  # fmt: skip
-        plans = list(Plan.objects.filter(state=PlanState.DUE).select_related("pupil").only("pk", "review_on", "pupil"))
-        class_ids = {p.pupil.school_class_id for p in plans if p.pupil.school_class_id}
-        teachers: dict[int, set[int]] = {}
-        for class_id, user_id in ClassStaff.objects.filter(
-            school_class_id__in=class_ids, role=ClassStaffRole.TEACHER
-        ).values_list("school_class_id", "user_id"):
-            teachers.setdefault(class_id, set()).add(user_id)
-        sencos: dict[int, set[int]] = {}
-        for school_id, user_id in Membership.objects.filter(
-            school_id__in={p.pupil.school_id for p in plans}, role=Role.SENCO
-        ).values_list("school_id", "user_id"):
-            sencos.setdefault(school_id, set()).add(user_id)
-        rows = [
-            PlanReminder(plan_id=plan.pk, trust_id=trust_id, review_on=plan.review_on, recipient_id=user_id)
-            for plan in plans
-            # the class teacher; the SENCO when the pupil has no class teacher
-            for user_id in (teachers.get(plan.pupil.school_class_id or 0) or sencos.get(plan.pupil.school_id, set()))
-        ]
-        before = PlanReminder.objects.count()
-        PlanReminder.objects.bulk_create(rows, ignore_conflicts=True)
-        created = PlanReminder.objects.count() - before
-        if created or PlanReminder.objects.filter(sent_at__isnull=True).exists():
-            enqueue_on_commit(send_plan_reminders, trust_id)
-    return created
-
-
-@tenant_task(name="reviews.send_plan_reminders", acks_late=True, reject_on_worker_lost=True)
-def send_plan_reminders(trust_id: int) -> int:
-    """Send each unsent reminder once: locked while sending, marked sent in the same transaction."""
-    sent = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                PlanReminder.objects.select_for_update(skip_locked=True)
-                .filter(sent_at__isnull=True)
-                .select_related("recipient", "plan__pupil__school")
-                .order_by("pk")[:50]
-            )
-            if not batch:
-                return sent
-            for reminder in batch:
-                plan = reminder.plan
-                label = plan.pupil.school.plan_label
-                send_mail(
-                    f"{label} review due: {plan.pupil.display_name}",
-                    (
-                        f"The {label} of {plan.pupil.display_name} (cycle {plan.cycle}) is due for review on "
-                        f"{plan.review_on:%A %-d %B %Y}. Record progress on each target, the parent's and the "
-                        f"pupil's views, and what comes next.\n\n{settings.SITE_URL}/reviews/plans/{plan.uuid}/\n"
-                    ),
-                    None,
-                    [reminder.recipient.email],
-                )
-                reminder.sent_at = timezone.now()
-                sent += 1
-            PlanReminder.objects.bulk_update(batch, ["sent_at"])
+    return len(due)
 
 
 @tenant_task(name="reviews.render_plan_pdf", acks_late=True)
@@ -163,9 +109,10 @@ def scan_statutory_deadlines() -> int:
 
 @tenant_task(name="reviews.scan_statutory_trust")
 def scan_statutory_trust(trust_id: int, day: str | None = None) -> int:
-    from reviews.deadline_services import build_digests, scan_deadlines
+    from reviews.deadline_services import build_digests, scan_deadlines, sync_all_plan_review_deadlines
 
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    sync_all_plan_review_deadlines()
     created = scan_deadlines(today)
     build_digests(today)
     # whenever any is unsent (not only new ones), so a send lost with the broker is retried the next morning

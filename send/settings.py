@@ -243,13 +243,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "send.tasks.heartbeat", "schedule": 60.0},
-    # Each morning: plans whose review is within two weeks become due, and their teachers are reminded once.
+    # Each morning: SEN support plans whose review is within two weeks become due.
     "plan-reviews": {"task": "reviews.scan_plan_reviews", "schedule": crontab(hour=6, minute=30)},
     # Each morning: statutory deadlines entering a warning window become reminders, then the day's e-mail digests.
     "statutory-deadlines": {"task": "reviews.scan_statutory_deadlines", "schedule": crontab(hour=6, minute=0)},
 }
 # The warning windows of statutory deadlines, in days before the due date; -1 means "overdue".
 DEADLINE_REMINDER_DAYS = tuple(int(days) for days in env_list("DEADLINE_REMINDER_DAYS", "28,14,7,0,-1"))
+# ... and of SEN support plan reviews (the class teacher's): two weeks before, and once overdue.
+PLAN_REVIEW_REMINDER_DAYS = tuple(int(days) for days in env_list("PLAN_REVIEW_REMINDER_DAYS", "14,-1"))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -23,6 +23,7 @@ class DeadlineKind(models.TextChoices):
     AMENDED_PLAN_BY = "amended_plan_by", "Amended plan issued"
     TRANSFER_MEETING_BY = "transfer_meeting_by", "Phase transfer review meeting (planning date)"
     TRANSFER_PLAN_BY = "transfer_plan_by", "Amended plan naming the new school"
+    PLAN_REVIEW = "plan_review", "SEN support plan (APDR) reviewed"
 
 
 class DeadlineState(models.TextChoices):
@@ -33,6 +34,9 @@ class DeadlineState(models.TextChoices):
 
 # Deadlines the pupil's class teacher is reminded of too (they prepare the pupil's part of the review).
 CLASS_TEACHER_KINDS = (DeadlineKind.REVIEW_BY, DeadlineKind.ADVICE_DUE, DeadlineKind.TRANSFER_MEETING_BY)
+# Not statutory: the review dates of SEN support plans, reminded to the class teacher (the SENCO when there is
+# none), on their own windows (PLAN_REVIEW_REMINDER_DAYS), and kept off the statutory calendar.
+SCHOOL_KINDS = (DeadlineKind.PLAN_REVIEW,)
 
 
 class Deadline(TenantModel, PublicIdModel):
@@ -60,6 +64,7 @@ class Deadline(TenantModel, PublicIdModel):
     review = models.ForeignKey(
         "reviews.AnnualReview", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
     )
+    plan = models.ForeignKey("reviews.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -80,6 +85,8 @@ class Deadline(TenantModel, PublicIdModel):
             return reverse("reviews:ehc_plan", args=[self.ehc_plan.uuid])
         if self.request is not None:
             return reverse("reviews:ehc_request", args=[self.request.uuid])
+        if self.plan is not None:
+            return reverse("reviews:plan", args=[self.plan.uuid])
         return reverse("pupils:record", args=[self.pupil.uuid])
 
 

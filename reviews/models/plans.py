@@ -202,20 +202,3 @@ class PlanTransition(TenantModel):
 
     class Meta:
         ordering = ["at", "pk"]
-
-
-class PlanReminder(TenantModel):
-    """One reminder that a plan's review is coming, to one person: at most one per plan, review date and person.
-
-    The unique key makes the daily scan safe to run twice; `sent_at` is the outbox: a worker sends unsent rows."""
-
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reminders")
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    review_on = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["trust", "plan", "review_on", "recipient"], name="plan_reminder_once")
-        ]

@@ -14,8 +14,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from reviews import selectors, services
-from reviews.models import Plan, PlanReminder, PlanState, PlanTransition, Target
-from reviews.tasks import render_plan_pdf, scan_trust, send_plan_reminders
+from reviews.models import Deadline, Plan, PlanState, PlanTransition, Reminder, Target
+from reviews.tasks import render_plan_pdf, scan_statutory_trust, scan_trust, send_digests
 from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from tests.conftest import client_for
@@ -211,24 +211,60 @@ def test_due_and_overdue_on_fixed_dates(world: Any) -> None:
         assert late.overdue
 
 
-def test_the_morning_scan_twice_gives_one_reminder_sent_once(world: Any) -> None:
-    set_state(world, PlanState.ACTIVE)
+def test_the_morning_scans_twice_mark_the_plan_due_once_and_remind_its_teacher_once(world: Any) -> None:
     with tenant_context(world.a.trust.pk):
-        Plan.objects.filter(pk=world.a.plan.pk).update(review_on=TODAY + dt.timedelta(days=10))
+        plan = services.transition(Plan.objects.get(pk=world.a.plan.pk), "sign_off", by=world.a.users["senco"])
+        services.update_plan(plan, by=world.a.users["teacher"], review_on=TODAY + dt.timedelta(days=10))
+        deadline = Deadline.objects.get(plan=plan)
+        assert (deadline.kind, deadline.due_on, deadline.state) == (
+            "plan_review",
+            TODAY + dt.timedelta(days=10),
+            "open",
+        )
     assert scan_trust.run(world.a.trust.pk) == 1
     assert scan_trust.run(world.a.trust.pk) == 0
     assert state(world) == PlanState.DUE
-    with tenant_context(world.a.trust.pk):
-        reminder = PlanReminder.objects.get()
-        assert PlanTransition.objects.filter(plan=world.a.plan, action="mark_due").count() == 1
-    assert reminder.recipient == world.a.users["teacher"]
     mail.outbox.clear()
-    assert send_plan_reminders.run(world.a.trust.pk) == 1
-    assert send_plan_reminders.run(world.a.trust.pk) == 0
-    assert len(mail.outbox) == 1 and "review due" in mail.outbox[0].subject
-    assert mail.outbox[0].to == [world.a.users["teacher"].email]
+    scan_statutory_trust.run(world.a.trust.pk)
+    scan_statutory_trust.run(world.a.trust.pk)
     with tenant_context(world.a.trust.pk):
-        assert PlanReminder.objects.get().sent_at is not None
+        [reminder] = Reminder.objects.filter(deadline__plan=plan)
+        assert PlanTransition.objects.filter(plan=world.a.plan, action="mark_due").count() == 1
+    assert (reminder.recipient, reminder.window_days) == (world.a.users["teacher"], 14)
+    send_digests.run(world.a.trust.pk)
+    send_digests.run(world.a.trust.pk)
+    to_teacher = [m for m in mail.outbox if m.to == [world.a.users["teacher"].email]]
+    assert len(to_teacher) == 1 and "SEN support plan (APDR) reviewed" in to_teacher[0].body
+    assert f"/reviews/plans/{plan.uuid}/" in to_teacher[0].body
+
+
+def test_a_plans_review_date_follows_it_in_the_deadline_table(world: Any) -> None:
+    with tenant_context(world.a.trust.pk):
+        assert not Deadline.objects.filter(plan=world.a.plan).exists()  # a draft has no deadline yet
+        plan = services.transition(Plan.objects.get(pk=world.a.plan.pk), "sign_off", by=world.a.users["senco"])
+        assert Deadline.objects.get(plan=plan).due_on == dt.date(2026, 12, 11)
+        Deadline.objects.filter(plan=plan).delete()  # lost: the morning scan puts it back
+    scan_statutory_trust.run(world.a.trust.pk)
+    with tenant_context(world.a.trust.pk):
+        assert Deadline.objects.get(plan=plan).state == "open"
+        services.close_review(
+            plan, by=world.a.users["teacher"], reviewed_on=TODAY, progress={world.a.target.pk: ("met", "")},
+            what_worked="", next_steps="", carry_forward=set(),
+        )  # fmt: skip
+        assert (Deadline.objects.get(plan=plan).state, Deadline.objects.get(plan=plan).met_on) == ("met", TODAY)
+
+
+def test_a_plan_of_a_pupil_without_a_class_teacher_reminds_the_senco(world: Any) -> None:
+    with tenant_context(world.a.trust.pk):
+        pupil = world.a.pupils[0]
+        pupil.school_class = world.a.other_class  # Oak has no teacher
+        pupil.save()
+        plan = services.transition(Plan.objects.get(pk=world.a.plan.pk), "sign_off", by=world.a.users["senco"])
+        services.update_plan(plan, by=world.a.users["senco"], review_on=TODAY + dt.timedelta(days=3))
+    scan_statutory_trust.run(world.a.trust.pk)
+    with tenant_context(world.a.trust.pk):
+        recipients = set(Reminder.objects.filter(deadline__plan=plan).values_list("recipient", flat=True))
+    assert recipients == {world.a.users["senco"].pk}
 
 
 def test_plans_far_from_review_are_left_alone(world: Any) -> None:

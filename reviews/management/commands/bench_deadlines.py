@@ -3,9 +3,10 @@ in SQL queries and seconds.
 
 Builds (once, then reuses) a separate trust `bench-deadlines` in the development database, then times the two
 morning tasks as Celery beat runs them for one trust: `reviews.tasks.scan_statutory_trust` (statutory deadlines
-entering a warning window become reminders, then the day's digests) and `reviews.tasks.scan_trust` (SEN support
-plans whose review is within two weeks become due, with their reminders). Before each repeat the trust's reminders,
-digests and plan reminders are deleted and due plans made active again, so every repeat does the same work; a last
+entering a warning window become reminders, then the day's digests; the SEN support plans' review dates are rows of
+the same table, so their reminders come from it too) and `reviews.tasks.scan_trust` (SEN support plans whose review
+is within two weeks become due). Before each repeat the trust's reminders and digests are deleted and due plans
+made active again, so every repeat does the same work; a last
 run without that reset must create nothing (exactly once).
 
 The EHC plans, reviews and invitations are written through `reviews.ehc_services`, so the deadline table holds
@@ -13,7 +14,7 @@ exactly what the services make of them. Their dates are relative to today: on a 
 through the same services, so each run measures the same workload. Run it with
 `python manage.py bench_deadlines --schools 20 --ehc-plans 600 --support-plans 3000 --repeat 5`.
 
-The scans enqueue `send_digests` and `send_plan_reminders` on commit as in production: with no worker running they
+The scan enqueues `send_digests` on commit as in production: with no worker running they
 wait in the local broker (nothing is sent during the benchmark, and nothing is purged).
 """
 
@@ -44,7 +45,6 @@ from reviews.models import (
     Digest,
     EhcPlan,
     Plan,
-    PlanReminder,
     PlanState,
     PlanTransition,
     Reminder,
@@ -195,7 +195,7 @@ class Command(BaseCommand):
             active_plans = Plan.objects.filter(state__in=SCANNED_STATES).count()
             coming_due = Plan.objects.filter(state__in=SCANNED_STATES, review_on__lte=today + REVIEW_WINDOW).count()
         self.say(
-            f"{open_deadlines} open statutory deadlines ({in_window} due within "
+            f"{open_deadlines} open deadlines, statutory and plan reviews ({in_window} due within "
             f"{max(settings.DEADLINE_REMINDER_DAYS)} days or overdue); {active_plans} active SEN support plans "
             f"({coming_due} due for review within {REVIEW_WINDOW.days} days)."
         )
@@ -222,15 +222,16 @@ class Command(BaseCommand):
             f"Morning scan of {schools} schools, {ehc_plans} EHC plans, {support_plans} SEN support plans "
             f"on {today:%-d %B %Y}, {repeat} repeat{'s' if repeat != 1 else ''}",
             [
-                ("statutory scan (EHC)", str(open_deadlines), statutory_runs),
-                ("plan review scan (APDR)", str(active_plans), plan_runs),
+                ("deadline scan", str(open_deadlines), statutory_runs),
+                ("mark plans due (APDR)", str(active_plans), plan_runs),
                 ("both", "", [self.both(a, b) for a, b in zip(statutory_runs, plan_runs, strict=True)]),
-                ("again, no reset: statutory", str(open_deadlines), [again_statutory]),
+                ("again, no reset: deadlines", str(open_deadlines), [again_statutory]),
                 ("again, no reset: APDR", str(active_plans), [again_plans]),
             ],
         )
         self.say(
-            "open: open statutory deadlines / active SEN support plans; digests: e-mail digests built by the scan."
+            "open: open deadlines (statutory and plan reviews) / active SEN support plans; reminders: new reminders "
+            "(plans marked due, for the APDR row); digests: e-mail digests built by the scan."
         )
         if again_statutory.reminders or again_plans.reminders or again_statutory.digests:
             raise CommandError("The second scan without a reset created reminders or digests: not exactly once.")
@@ -243,7 +244,6 @@ class Command(BaseCommand):
         with tenant_context(trust_id), transaction.atomic():
             Reminder.objects.all().delete()
             Digest.objects.all().delete()
-            PlanReminder.objects.all().delete()
             Plan.objects.filter(state=PlanState.DUE).update(state=PlanState.ACTIVE, updated_at=timezone.now())
 
     def run_statutory(self, trust_id: int, today: dt.date) -> Result:
