@@ -133,8 +133,10 @@ def statutory_calendar(user: Any, today: dt.date, weeks: int = 4) -> list[School
 
 
 def inbox(user: Any, limit: int = 200) -> list[Reminder]:
+    """The person's reminders, of pupils they may still open (a teacher who changed class no longer sees them)."""
     return list(
         policy.visible(user, Reminder)
+        .filter(deadline__in=policy.visible(user, Deadline, "view").values("pk"))
         .select_related(*(f"deadline__{name}" for name in DEADLINE_RELATED))
         .order_by("read_at", "-created_at", "-pk")[:limit]
     )

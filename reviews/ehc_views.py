@@ -531,9 +531,15 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
     return redirect("reviews:reminders")
 
 
+def initials(pupil: Pupil) -> str:
+    name = "".join(part[0] for part in pupil.display_name.split() if part)
+    return f"{name}, {pupil.get_year_group_display()}"
+
+
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The person's deadlines as iCalendar. The address is the secret (only its hash is stored), so calendar
-    apps can fetch it without signing in; what it shows is still filtered by the person's roles today."""
+    apps can fetch it without signing in; what it shows is still filtered by the person's roles today, and names
+    no pupil (initials and year group, with a link that needs signing in)."""
     from icalendar import Calendar, Event
 
     with no_tenant(), scopes_disabled(), transaction.atomic(), connection.cursor() as cursor:
@@ -557,8 +563,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
             event.add("uid", f"{deadline.uuid}@send-platform")
             event.add("dtstamp", deadline.updated_at)
             event.add("dtstart", deadline.due_on)
-            event.add("summary", f"{deadline.get_kind_display()}: {deadline.pupil.display_name}")
-            event.add("description", f"{deadline.rule}\n{deadline.detail}\n{site}{deadline.subject_url}".strip())
+            # initials only: calendars sync to phones and outside services; the link opens the record here
+            event.add("summary", f"{deadline.get_kind_display()}: {initials(deadline.pupil)}")
+            event.add("description", f"{deadline.rule}\n{site}{deadline.subject_url}")
             event.add("url", f"{site}{deadline.subject_url}")
             calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")

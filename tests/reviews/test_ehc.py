@@ -437,6 +437,14 @@ def test_an_inactive_person_gets_no_reminder(world: Any) -> None:
 # --- The calendar feed -------------------------------------------------------------------------------------------
 
 
+def _events(content: bytes) -> tuple[str, list[dict[str, str]]]:
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(content)
+    events = [{"summary": str(e["summary"]), "url": str(e["url"])} for e in calendar.walk("VEVENT")]
+    return content.decode(), events
+
+
 def test_the_calendar_feed_lists_the_persons_deadlines_by_its_secret_address(world: Any) -> None:
     from django.test import Client
 
@@ -445,9 +453,12 @@ def test_the_calendar_feed_lists_the_persons_deadlines_by_its_secret_address(wor
     response = Client().get(url)  # a calendar app: no session
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
-    body = response.content.decode()
-    assert "BEGIN:VEVENT" in body and "Annual review held" in body and a.pupils[2].legal_first_name in body
-    assert f"{world.b.pupils[2].legal_first_name} {world.b.pupils[2].legal_last_name}" not in body
+    body, events = _events(response.content)
+    assert "Annual review held: PA, Year 5" in {e["summary"] for e in events}
+    urls = " ".join(e["url"] for e in events)
+    assert str(a.ehc_plan.uuid) in urls and str(a.annual_review.uuid) in urls
+    assert a.pupils[2].legal_first_name not in body  # no pupil is named in a feed
+    assert str(world.b.ehc_plan.uuid) not in urls
     assert Client().get(reverse("reviews:calendar_feed", kwargs={"token": "not-a-token"})).status_code == 404
     with tenant_context(a.trust.pk):
         deadline_services.new_feed_token(a.users["senco"])
@@ -460,9 +471,10 @@ def test_a_class_teachers_feed_has_only_their_pupils(world: Any) -> None:
     a = world.a
     with tenant_context(a.trust.pk):
         token = deadline_services.new_feed_token(a.users["teacher"])
-    body = Client().get(reverse("reviews:calendar_feed", kwargs={"token": token})).content.decode()
-    assert a.pupils[0].legal_first_name in body  # the request for pupil 0 of their class
-    assert a.pupils[2].legal_first_name not in body  # Oak is not theirs
+    _, events = _events(Client().get(reverse("reviews:calendar_feed", kwargs={"token": token})).content)
+    urls = " ".join(e["url"] for e in events)
+    assert str(a.ehc_request.uuid) in urls  # the request for pupil 0 of their class
+    assert str(a.ehc_plan.uuid) not in urls  # pupil 2 is in Oak, not theirs
 
 
 def test_a_feed_stops_when_the_person_leaves(world: Any) -> None:
