@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -46,8 +49,11 @@ from reviews.models import (
     ReviewState,
 )
 from schools.models import ClassStaff, InsetDay, Membership, Role, Term
+from send import policy
 from send.dates import SchoolCalendar, add_months
 from send.tenancy import require_trust_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -161,16 +167,20 @@ def sync_plan_deadlines(plan: EhcPlan) -> None:
         transfer = statutory.phase_transfer_deadlines(
             plan.phase_transfer_year, plan.post16_transfer, school_calendar(plan.pupil.school_id)
         )
+        year = plan.phase_transfer_year
+        # met by this transfer's review and amended plan: from the September a year before the transfer
+        since = dt.date(year - 1, 9, 1)
         held = (
-            plan.reviews.filter(is_phase_transfer=True, held_on__isnull=False)
+            plan.reviews.filter(is_phase_transfer=True, held_on__gte=since)
             .order_by("-held_on")
             .values_list("held_on", flat=True)
             .first()
         )
         named = (
-            plan.amendments.filter(names_new_school=True).order_by("-issued_on").values_list("issued_on", flat=True)
+            plan.amendments.filter(names_new_school=True, issued_on__gte=since)
+            .order_by("-issued_on")
+            .values_list("issued_on", flat=True)
         ).first()
-        year = plan.phase_transfer_year
         wanted += [
             Wanted(
                 f"{prefix}transfer_meeting_by:{year}",
@@ -284,6 +294,13 @@ ON CONFLICT (trust_id, key) DO UPDATE
     OR {deadline}.state <> 'open'
 """
 
+# A pupil who moved school takes their open deadlines along (the new school's SENCO tracks them).
+FOLLOW_PUPILS = """
+UPDATE {deadline} d SET school_id = p.school_id, updated_at = now()
+  FROM {pupil} p
+ WHERE d.trust_id = %(trust)s AND d.pupil_id = p.id AND d.state = 'open' AND d.school_id <> p.school_id
+"""
+
 MEET_REVIEWED_PLANS = """
 UPDATE {deadline} d SET state = 'met', met_on = coalesce(p.reviewed_on, p.review_on), updated_at = now()
   FROM {plan} p
@@ -297,6 +314,7 @@ def sync_all_plan_review_deadlines() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_sql(SYNC_PLAN_REVIEWS), params)
         cursor.execute(_sql(MEET_REVIEWED_PLANS), params)
+        cursor.execute(_sql(FOLLOW_PUPILS), params)
 
 
 # --- The morning scan ----------------------------------------------------------------------------------------
@@ -324,11 +342,12 @@ def _sql(query: str) -> str:
 
 SCAN = """
 WITH due AS (
-    SELECT d.id, d.due_on, d.school_id, d.kind, p.school_class_id,
+    SELECT d.id, d.due_on, p.school_id, d.kind, p.school_class_id,
            (SELECT min(w) FROM unnest(CASE WHEN d.kind = ANY(%(school_kinds)s) THEN %(school_windows)s::int[]
                                            ELSE %(windows)s::int[] END) AS w
              WHERE d.due_on - %(today)s::date <= w) AS window_days,
-           EXISTS (SELECT 1 FROM {classstaff} t WHERE t.trust_id = %(trust)s AND t.role = 'teacher'
+           EXISTS (SELECT 1 FROM {classstaff} t JOIN {user} tu ON tu.id = t.user_id AND tu.is_active
+                    WHERE t.trust_id = %(trust)s AND t.role = 'teacher'
                       AND t.school_class_id = p.school_class_id) AS has_teacher
       FROM {deadline} d JOIN {pupil} p ON p.id = d.pupil_id
      WHERE d.trust_id = %(trust)s AND d.state = 'open' AND d.due_on <= %(today)s::date + %(widest)s
@@ -339,15 +358,18 @@ WITH due AS (
                                    AND m.role = ANY(%(lead_roles)s)
      WHERE due.window_days IS NOT NULL AND NOT due.kind = ANY(%(school_kinds)s)
     UNION
-    -- the class teacher, for the reviews they prepare
+    -- the class teacher, for the reviews they prepare (still a class teacher at the pupil's school)
     SELECT due.id, due.due_on, due.window_days, cs.user_id
       FROM due JOIN {classstaff} cs ON cs.trust_id = %(trust)s AND cs.school_class_id = due.school_class_id
                                     AND cs.role = 'teacher'
      WHERE due.window_days IS NOT NULL AND due.kind = ANY(%(teacher_kinds)s)
+       AND EXISTS (SELECT 1 FROM {membership} tm WHERE tm.trust_id = %(trust)s AND tm.user_id = cs.user_id
+                      AND tm.school_id = due.school_id AND tm.role = %(teacher_role)s)
     UNION
     -- a SEN support plan of a pupil without a class teacher: the SENCO
     SELECT due.id, due.due_on, due.window_days, m.user_id
-      FROM due JOIN {membership} m ON m.trust_id = %(trust)s AND m.school_id = due.school_id AND m.role = 'senco'
+      FROM due JOIN {membership} m ON m.trust_id = %(trust)s AND m.school_id = due.school_id
+                                   AND m.role = %(senco_role)s
      WHERE due.window_days IS NOT NULL AND due.kind = ANY(%(school_kinds)s) AND NOT due.has_teacher
 )
 INSERT INTO {reminder} (trust_id, deadline_id, due_on, window_days, recipient_id, created_at)
@@ -357,8 +379,8 @@ ON CONFLICT DO NOTHING
 """
 
 BUILD_DIGESTS = """
-INSERT INTO {digest} (trust_id, uuid, recipient_id, day, created_at)
-SELECT %(trust)s, gen_random_uuid(), waiting.recipient_id, %(day)s::date, now()
+INSERT INTO {digest} (trust_id, uuid, recipient_id, day, created_at, attempts, last_error)
+SELECT %(trust)s, gen_random_uuid(), waiting.recipient_id, %(day)s::date, now(), 0, ''
   FROM (SELECT DISTINCT r.recipient_id
           FROM {reminder} r LEFT JOIN {preference} np ON np.trust_id = r.trust_id AND np.user_id = r.recipient_id
          WHERE r.trust_id = %(trust)s AND r.digest_id IS NULL AND r.read_at IS NULL
@@ -366,10 +388,14 @@ SELECT %(trust)s, gen_random_uuid(), waiting.recipient_id, %(day)s::date, now()
 ON CONFLICT DO NOTHING
 """
 
+# Only digests no worker is sending (locked here, skipped if a worker holds them): a reminder attached to a digest
+# whose list a worker has already read would be marked e-mailed and never sent. Skipped ones go in tomorrow's.
 ATTACH_TO_DIGESTS = """
 UPDATE {reminder} r SET digest_id = g.id
   FROM {digest} g LEFT JOIN {preference} np ON np.trust_id = g.trust_id AND np.user_id = g.recipient_id
- WHERE g.trust_id = %(trust)s AND g.day = %(day)s::date AND g.sent_at IS NULL AND coalesce(np.email_digest, true)
+ WHERE g.id IN (SELECT id FROM {digest} WHERE trust_id = %(trust)s AND day = %(day)s::date AND sent_at IS NULL
+                   AND failed_at IS NULL FOR UPDATE SKIP LOCKED)
+   AND coalesce(np.email_digest, true)
    AND r.trust_id = g.trust_id AND r.recipient_id = g.recipient_id AND r.digest_id IS NULL AND r.read_at IS NULL
 """
 
@@ -388,6 +414,8 @@ def scan_deadlines(today: dt.date, windows: Sequence[int] | None = None) -> int:
         "school_windows": list(school_windows),
         "widest": max(windows + school_windows),
         "lead_roles": [Role.SENCO.value, Role.ASSISTANT_SENCO.value],
+        "senco_role": Role.SENCO.value,
+        "teacher_role": Role.CLASS_TEACHER.value,
         "teacher_kinds": [str(kind) for kind in (*CLASS_TEACHER_KINDS, *SCHOOL_KINDS)],
         "school_kinds": [str(kind) for kind in SCHOOL_KINDS],
     }
@@ -406,29 +434,69 @@ def build_digests(day: dt.date) -> int:
     return created
 
 
+MAX_ATTEMPTS = 5
+FIRST_RETRY = dt.timedelta(minutes=15)
+
+
+def sendable_digests() -> Any:
+    now = timezone.now()
+    return Digest.objects.filter(sent_at__isnull=True, failed_at__isnull=True).filter(
+        Q(retry_after__isnull=True) | Q(retry_after__lte=now)
+    )
+
+
 def send_next_digest() -> Digest | None:
-    """Send one unsent digest, in its own transaction; None when there is none left to take."""
+    """Send one unsent digest, in its own transaction; None when there is none left to take.
+
+    Only the digest row is locked (not its recipient's user row, which sign-in writes). A relay's refusal is
+    recorded on the digest, which is tried again later or, after a permanent refusal or MAX_ATTEMPTS, given up
+    (and logged); it never blocks the digests behind it."""
     with transaction.atomic():
         digest = (
-            Digest.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True)
+            sendable_digests()
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .order_by("pk")
             .first()
         )
         if digest is None:
             return None
+        recipient = digest.recipient
+        # only what the person may still open: a teacher who changed class is not sent their old pupils
+        visible = policy.visible(recipient, Deadline, "view").values("pk")
         reminders = list(
-            digest.reminders.filter(deadline__state=DeadlineState.OPEN)
+            digest.reminders.filter(deadline__state=DeadlineState.OPEN, deadline__in=visible)
             .select_related("deadline__pupil", "deadline__school", "deadline__review", "deadline__ehc_plan")
             .select_related("deadline__request", "deadline__plan")
             .order_by("deadline__due_on", "deadline__pk")
         )
-        if reminders and digest.recipient.is_active and digest.recipient.email:
-            deliver_digest(digest, reminders)
-        digest.sent_at = timezone.now()
+        now = timezone.now()
+        if reminders and recipient.is_active and recipient.email:
+            try:
+                deliver_digest(digest, reminders)
+            except (OSError, smtplib.SMTPException) as error:
+                digest.attempts += 1
+                digest.last_error = f"{type(error).__name__}: {error}"[:300]
+                if isinstance(error, smtplib.SMTPRecipientsRefused) or digest.attempts >= MAX_ATTEMPTS:
+                    digest.failed_at = now
+                    log.error("Digest %s to user %s given up: %s", digest.pk, recipient.pk, digest.last_error)
+                else:
+                    digest.retry_after = now + FIRST_RETRY * 2 ** (digest.attempts - 1)
+                digest.save(update_fields=["attempts", "last_error", "failed_at", "retry_after"])
+                return digest
+        digest.sent_at = now
         digest.save(update_fields=["sent_at"])
         return digest
+
+
+def next_retry() -> dt.datetime | None:
+    """When the earliest digest waiting to be tried again is due (None if none is waiting)."""
+    return (
+        Digest.objects.filter(sent_at__isnull=True, failed_at__isnull=True, retry_after__isnull=False)
+        .order_by("retry_after")
+        .values_list("retry_after", flat=True)
+        .first()
+    )
 
 
 def deliver_digest(digest: Digest, reminders: list[Reminder]) -> None:

@@ -63,6 +63,11 @@ def _not_future(errors: Errors, field: str, value: dt.date | None, what: str) ->
         errors.add(field, f"{what} cannot be in the future.")
 
 
+def _not_too_far(errors: Errors, field: str, value: dt.date) -> None:
+    if value > add_months(timezone.localdate(), 24):
+        errors.add(field, "Give a date within the next two years.")
+
+
 # --- EHC needs assessment requests -----------------------------------------------------------------------------
 
 REQUEST_FIELDS = (
@@ -140,7 +145,11 @@ def save_request(pupil: Pupil, request: EhcAssessmentRequest | None, *, by: Any,
         request.decision = AssessDecision.PENDING
     if not request.outcome:
         request.outcome = RequestOutcome.OPEN
-    request.save()
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError as error:  # a second tab recorded one at the same moment
+        raise ValidationError({"received_on": "This pupil already has a request in progress."}) from error
     sync_request_deadlines(request)
     return request
 
@@ -161,10 +170,24 @@ PLAN_FIELDS = (
 )
 
 
-def validate_plan(pupil: Pupil, fields: Mapping[str, Any], plan: EhcPlan | None) -> None:
+def validate_plan(
+    pupil: Pupil, fields: Mapping[str, Any], plan: EhcPlan | None, request: EhcAssessmentRequest | None = None
+) -> None:
     errors = Errors()
+    if request is not None:
+        if request.decision == AssessDecision.REFUSED or request.outcome not in (
+            RequestOutcome.OPEN,
+            RequestOutcome.PLAN_ISSUED,
+        ):
+            errors.add(
+                "issued_on", f"That request ended as {request.get_outcome_display().lower()}: no plan came of it."
+            )
+        received = request.received_on
+        if fields.get("issued_on") is not None and fields["issued_on"] < received:
+            errors.add("issued_on", f"The plan cannot be issued before its request was received ({_day(received)}).")
     issued, reviewed = fields.get("issued_on"), fields.get("last_reviewed_on")
-    months = fields.get("review_every_months") or 12
+    months = fields.get("review_every_months")
+    months = 12 if months is None else months
     if not (fields.get("local_authority") or "").strip():
         errors.add("local_authority", "Name the local authority that issued the plan.")
     if issued is None:
@@ -212,8 +235,14 @@ def save_plan(pupil: Pupil, plan: EhcPlan | None, *, by: Any, request: EhcAssess
               **fields: Any) -> EhcPlan:  # fmt: skip
     """Record an issued EHC plan (from its request, when there was one) or change it; then its deadlines."""
     if plan is not None:
+        _require_current(plan)
         fields = {name: fields.get(name, getattr(plan, name)) for name in PLAN_FIELDS}
-    validate_plan(pupil, fields, plan)
+    elif request is None:
+        # the pupil's request the LA agreed to assess is the one this plan answers
+        request = EhcAssessmentRequest.objects.filter(
+            pupil=pupil, outcome=RequestOutcome.OPEN, decision=AssessDecision.ASSESS
+        ).first()
+    validate_plan(pupil, fields, plan, request if plan is None else None)
     if plan is None:
         plan = EhcPlan(pupil=pupil, trust_id=pupil.trust_id, request=request)
     for name in PLAN_FIELDS:
@@ -222,7 +251,11 @@ def save_plan(pupil: Pupil, plan: EhcPlan | None, *, by: Any, request: EhcAssess
             setattr(plan, name, value.strip() if isinstance(value, str) else value)
     if plan.review_every_months is None:
         plan.review_every_months = 12
-    plan.save()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError as error:  # a second tab recorded a plan at the same moment
+        raise ValidationError({"issued_on": "This pupil already has a current EHC plan."}) from error
     if request is not None and request.outcome == RequestOutcome.OPEN:
         request.decision = AssessDecision.ASSESS
         request.decided_on = request.decided_on or plan.issued_on
@@ -285,6 +318,11 @@ def record_amendment(
 ) -> EhcAmendment:  # fmt: skip
     """An amended plan the LA issued. From a review, it closes the review (the last step of its cycle)."""
     _require_current(plan)
+    if review is None:
+        # the review in progress whose LA decision was to amend: this is its amended plan
+        review = plan.reviews.filter(la_decision=LaDecision.AMEND).exclude(state=ReviewState.CLOSED).first()
+    elif review.la_decision != LaDecision.AMEND or review.state == ReviewState.CLOSED:
+        raise ValidationError("Record the LA's decision to amend first: the amended plan follows it.")
     errors = Errors()
     _not_future(errors, "issued_on", issued_on, "The amended plan")
     if issued_on < plan.issued_on:
@@ -349,6 +387,7 @@ def schedule_annual_review(pupil: Pupil, *, meeting_on: dt.date | None, is_phase
     if meeting_on is None:
         raise ValidationError({"meeting_on": "Give the date of the review meeting."})
     errors = Errors()
+    _not_too_far(errors, "meeting_on", meeting_on)
     if meeting_on < (plan.last_reviewed_on or plan.issued_on):
         errors.add(
             "meeting_on",
@@ -383,6 +422,7 @@ def reschedule_review(review: AnnualReview, *, meeting_on: dt.date, is_phase_tra
     if review.held_on is not None:
         errors.add("meeting_on", "The meeting has been held: its date is the day it was held.")
     plan = review.ehc_plan
+    _not_too_far(errors, "meeting_on", meeting_on)
     if meeting_on < (plan.last_reviewed_on or plan.issued_on):
         errors.add("meeting_on", "The meeting cannot come before the plan's issue or its last review.")
     late = [i for i in review.invitations.all() if i.invited_on > meeting_on]
@@ -446,8 +486,10 @@ def record_meeting(
     plan = review.ehc_plan
     errors = Errors()
     _not_future(errors, "held_on", held_on, "The meeting")
-    if held_on < (plan.last_reviewed_on or plan.issued_on) and review.held_on is None:
+    if held_on < plan.issued_on or (review.held_on is None and held_on < (plan.last_reviewed_on or plan.issued_on)):
         errors.add("held_on", "The meeting cannot come before the plan's issue or its last review.")
+    if review.la_decision_on and held_on > review.la_decision_on:
+        errors.add("held_on", f"The LA decided on {_day(review.la_decision_on)}: the meeting came before it.")
     early = [i for i in review.invitations.all() if i.invited_on > held_on]
     if early:
         errors.add("held_on", f"An invitation went on {_day(early[0].invited_on)}: the meeting cannot come before it.")

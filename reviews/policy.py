@@ -158,9 +158,10 @@ class DeadlineRule(policy.Rule):
         roles = roles_of(user)
         if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
             return queryset
-        whole = Q(school_id__in=roles.schools_with(*PLAN_LEADS, Role.HEADTEACHER))
+        # by the pupil's school today (a pupil who moved takes their deadlines to the new school)
+        whole = Q(pupil__school_id__in=roles.schools_with(*PLAN_LEADS, Role.HEADTEACHER))
         taught = ClassStaff.objects.filter(user_id=user.pk, role=ClassStaffRole.TEACHER).values("school_class_id")
-        teacher = Q(school_id__in=roles.schools_with(Role.CLASS_TEACHER), pupil__school_class_id__in=taught)
+        teacher = Q(pupil__school_id__in=roles.schools_with(Role.CLASS_TEACHER), pupil__school_class_id__in=taught)
         return queryset.filter(whole | teacher)
 
     def can(self, user: Any, action: str, obj: Any) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from send.dates import SchoolCalendar, add_months, add_weeks
+from send.dates import SchoolCalendar, add_months, add_weeks, is_working_day, last_working_day_on_or_before
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def phase_transfer_deadlines(
 
     The amended plan naming the new school is issued before 15 February of that year (before 31 March for a
     post-16 transfer); the review meeting is planned 12 weeks earlier, moved back to the last school day when the
-    school's term dates are given (a planning date, not a statutory one).
+    school's term dates reach it, or else to the last working day (a planning date, not a statutory one).
     """
     if not 2000 <= transfer_year <= 2100:
         raise ValueError("Give the year of the transfer, for example 2027.")
@@ -91,8 +91,11 @@ def phase_transfer_deadlines(
         )
     meeting = add_weeks(plan_by.date, -12)
     rule = "The school's planning date: 12 weeks before the amended plan is due"
-    if calendar is not None:
-        school_day = calendar.last_school_day_on_or_before(meeting)
-        if school_day is not None and school_day != meeting:
+    school_day = calendar.last_school_day_on_or_before(meeting) if calendar is not None else None
+    if school_day is not None:
+        if school_day != meeting:
             meeting, rule = school_day, rule + ", moved back to the last school day"
+    elif not is_working_day(meeting):
+        # no term dates reach that far: at least a working day
+        meeting, rule = last_working_day_on_or_before(meeting), rule + ", moved back to the last working day"
     return {"amended_plan_by": plan_by, "review_meeting_by": Deadline(meeting, rule)}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from smtplib import SMTPException
 
 from django.db import transaction
 from django.utils import timezone
@@ -116,26 +115,22 @@ def scan_statutory_trust(trust_id: int, day: str | None = None) -> int:
     created = scan_deadlines(today)
     build_digests(today)
     # whenever any is unsent (not only new ones), so a send lost with the broker is retried the next morning
-    if Digest.objects.filter(sent_at__isnull=True).exists():
+    if Digest.objects.filter(sent_at__isnull=True, failed_at__isnull=True).exists():
         enqueue_on_commit(send_digests, trust_id)
     return created
 
 
-@tenant_task(
-    name="reviews.send_digests",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OSError, SMTPException),
-    retry_backoff=60,
-    max_retries=6,
-)
+@tenant_task(name="reviews.send_digests", acks_late=True, reject_on_worker_lost=True)
 def send_digests(trust_id: int) -> int:
     """Send every unsent digest of the trust, each in its own transaction (see deadline_services)."""
-    from reviews.deadline_services import send_next_digest
+    from reviews.deadline_services import next_retry, send_next_digest
 
     sent = 0
-    while send_next_digest() is not None:
-        sent += 1
+    while (digest := send_next_digest()) is not None:
+        sent += digest.sent_at is not None
+    retry = next_retry()
+    if retry is not None:  # a relay refused one for now: try it again then
+        send_digests.apply_async((trust_id,), eta=retry)
     return sent
 
 

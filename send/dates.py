@@ -47,6 +47,12 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and not is_bank_holiday(day)
 
 
+def last_working_day_on_or_before(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day -= ONE_DAY
+    return day
+
+
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The `days`-th working day after `start` (before it, for a negative number); `start` itself is not counted."""
     step = ONE_DAY if days >= 0 else -ONE_DAY

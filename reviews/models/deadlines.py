@@ -98,6 +98,11 @@ class Digest(TenantModel, PublicIdModel):
     day = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A relay that refuses it: tried again later (retry_after), given up after a permanent refusal or a few tries.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_after = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["trust", "recipient", "day"], name="digest_once_a_day")]

@@ -31,6 +31,7 @@ from reviews.models import (
 )
 from reviews.tasks import render_ehc_pdf, scan_statutory_trust, send_digests
 from schools.models import Membership, Role
+from send.dates import add_months as add_months_
 from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from tests.conftest import client_for
@@ -552,3 +553,141 @@ def test_deadline_states_are_what_the_page_says(world: Any) -> None:
     assert DeadlineState.OPEN == "open"
     with tenant_context(world.a.trust.pk):
         assert Membership.objects.filter(role=Role.SENCO).exists()
+
+
+# --- Found in review: moves, refusals, and more bad input ---------------------------------------------------------
+
+
+def test_a_pupil_who_moves_school_takes_their_deadlines_to_the_new_schools_senco(world: Any) -> None:
+    from tests.factories import UserFactory
+
+    a = world.a
+    with tenant_context(a.trust.pk):
+        new_senco = UserFactory(email="senco-of-the-second-school@alpha.example")
+        Membership.objects.create(user=new_senco, role=Role.SENCO, school=a.schools[1])
+        pupil = a.pupils[2]
+        pupil.school, pupil.school_class = a.schools[1], None
+        pupil.save()
+    scan_statutory_trust(a.trust.pk, "2026-11-10")
+    with tenant_context(a.trust.pk):
+        recipients = set(Reminder.objects.filter(deadline__pupil=pupil).values_list("recipient", flat=True))
+        assert set(Deadline.objects.filter(pupil=pupil, state="open").values_list("school", flat=True)) == {
+            a.schools[1].pk
+        }
+    assert recipients == {new_senco.pk}
+    html = client_for(a.users["senco"]).get(reverse("reviews:statutory_calendar")).content.decode()
+    assert str(a.ehc_plan.uuid) not in html
+
+
+def test_a_teacher_who_is_no_longer_a_class_teacher_is_not_reminded(world: Any) -> None:
+    a = world.a
+    with tenant_context(a.trust.pk):
+        pupil = a.pupils[2]
+        pupil.school_class = a.school_class
+        pupil.save()
+        Membership.objects.filter(user=a.users["teacher"]).update(role=Role.TEACHING_ASSISTANT)
+    scan_statutory_trust(a.trust.pk, "2026-11-10")
+    with tenant_context(a.trust.pk):
+        assert not Reminder.objects.filter(recipient=a.users["teacher"]).exists()
+
+
+def test_a_refused_address_is_given_up_and_does_not_hold_up_the_others(world: Any, settings: Any) -> None:
+    a = world.a
+    settings.EMAIL_BACKEND = "tests.reviews.refusing_mail.RefusingBackend"
+    for role, prefix in (("senco", "refused-"), ("assistant", "down-")):
+        user = a.users[role]
+        user.email = f"{prefix}{user.email}"
+        user.save()
+    with tenant_context(a.trust.pk):
+        pupil = a.pupils[2]
+        pupil.school_class = a.school_class  # so the teacher has a digest too
+        pupil.save()
+    mail.outbox.clear()
+    scan_statutory_trust(a.trust.pk, "2026-11-10")
+    send_digests(a.trust.pk)
+    assert [m.to for m in mail.outbox] == [[a.users["teacher"].email]]
+    with tenant_context(a.trust.pk):
+        refused = Digest.objects.get(recipient=a.users["senco"])
+        down = Digest.objects.get(recipient=a.users["assistant"])
+        assert (refused.failed_at is not None, refused.sent_at, "SMTPRecipientsRefused" in refused.last_error) == (
+            True, None, True,
+        )  # fmt: skip
+        assert (down.failed_at, down.sent_at, down.attempts) == (None, None, 1)
+        assert down.retry_after is not None and down.retry_after > timezone.now()
+        user = a.users["assistant"]
+        user.email = user.email.removeprefix("down-")
+        user.save()
+    assert send_digests(a.trust.pk) == 0  # not before its time
+    with tenant_context(a.trust.pk):
+        Digest.objects.filter(pk=down.pk).update(retry_after=timezone.now())
+    assert send_digests(a.trust.pk) == 1
+    assert mail.outbox[-1].to == [a.users["assistant"].email]
+
+
+def test_more_bad_input_is_refused_with_field_errors(world: Any) -> None:
+    a = world.a
+    senco = a.users["senco"]
+    with tenant_context(a.trust.pk):
+        plan = EhcPlan.objects.get(pk=a.ehc_plan.pk)
+        errors = _errors(lambda: ehc_services.save_plan(plan.pupil, plan, by=senco, review_every_months=0))
+        assert "every 12 months" in errors["review_every_months"][0]
+        review = AnnualReview.objects.get(pk=a.annual_review.pk)
+        far = add_months_(TODAY, 30)
+        errors = _errors(lambda: ehc_services.reschedule_review(review, meeting_on=far, is_phase_transfer=False))
+        assert "within the next two years" in errors["meeting_on"][0]
+        with pytest.raises(ValidationError, match="decision to amend first"):
+            ehc_services.record_amendment(plan, issued_on=TODAY, summary="x", names_new_school=False, by=senco,
+                                          review=review)  # fmt: skip
+        request = EhcAssessmentRequest.objects.get(pk=a.ehc_request.pk)
+        errors = _errors(lambda: ehc_services.save_plan(
+            request.pupil, None, by=senco, request=request, local_authority="Norfolk", issued_on=dt.date(2026, 9, 1)
+        ))  # fmt: skip
+        assert "before its request was received" in errors["issued_on"][0]
+        ehc_services.record_meeting(review, held_on=dt.date(2026, 11, 25), progress={a.ehc_outcome.pk: ("met", "")},
+                                    by=senco, attendees="Parent")  # fmt: skip
+        ehc_services.record_la_decision(review, decision="keep", decided_on=TODAY)
+        ehc_services.cease_plan(plan, ceased_on=TODAY, reason="Left for a school in Wales")
+        with pytest.raises(ValidationError, match="ceased"):
+            ehc_services.save_plan(plan.pupil, plan, by=senco, local_authority="Suffolk")
+
+
+def test_the_meeting_cannot_be_moved_after_the_las_decision(world: Any) -> None:
+    a = world.a
+    with tenant_context(a.trust.pk):
+        review = AnnualReview.objects.get(pk=a.annual_review.pk)
+        ehc_services.record_meeting(review, held_on=dt.date(2026, 11, 20), progress={a.ehc_outcome.pk: ("met", "")},
+                                    by=a.users["senco"], attendees="Parent")  # fmt: skip
+        ehc_services.record_la_decision(review, decision="amend", decided_on=dt.date(2026, 11, 24))
+        errors = _errors(lambda: ehc_services.record_meeting(
+            review, held_on=dt.date(2026, 11, 25), progress={a.ehc_outcome.pk: ("met", "")}, by=a.users["senco"],
+            attendees="Parent",
+        ))  # fmt: skip
+        assert "the meeting came before it" in errors["held_on"][0]
+
+
+def test_a_plan_recorded_from_the_record_answers_the_request_the_la_agreed_to_assess(world: Any) -> None:
+    a = world.a
+    with tenant_context(a.trust.pk):
+        request = EhcAssessmentRequest.objects.get(pk=a.ehc_request.pk)
+        ehc_services.save_request(request.pupil, request, by=a.users["senco"], requested_by="school",
+                                  local_authority="Norfolk", received_on=dt.date(2026, 9, 14), decision="assess",
+                                  decided_on=dt.date(2026, 10, 20))  # fmt: skip
+        plan = ehc_services.save_plan(request.pupil, None, by=a.users["senco"], local_authority="Norfolk",
+                                      issued_on=TODAY)  # fmt: skip
+        request.refresh_from_db()
+    assert (plan.request_id, request.outcome) == (request.pk, "plan_issued")
+    assert deadlines(a.trust, request=request)["final_plan"].state == "met"
+
+
+def test_an_amended_plan_recorded_on_the_plan_page_closes_the_review_that_decided_to_amend(world: Any) -> None:
+    a = world.a
+    with tenant_context(a.trust.pk):
+        review = AnnualReview.objects.get(pk=a.annual_review.pk)
+        ehc_services.record_meeting(review, held_on=dt.date(2026, 11, 20), progress={a.ehc_outcome.pk: ("met", "")},
+                                    by=a.users["senco"], attendees="Parent")  # fmt: skip
+        ehc_services.record_la_decision(review, decision="amend", decided_on=dt.date(2026, 11, 24))
+        ehc_services.record_amendment(EhcPlan.objects.get(pk=a.ehc_plan.pk), issued_on=TODAY, summary="SALT added",
+                                      names_new_school=False, by=a.users["senco"])  # fmt: skip
+        review.refresh_from_db()
+    assert (review.state, review.amended_plan_on) == (ReviewState.CLOSED, TODAY)
+    assert deadlines(a.trust, review=review)["amended_plan_by"].state == "met"

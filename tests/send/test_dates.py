@@ -48,7 +48,9 @@ def test_phase_transfer_in_september_2026() -> None:
     assert deadlines["amended_plan_by"].date == D(2026, 2, 14)  # Sat 14 Feb: the last day before 15 February
     assert deadlines["review_meeting_by"].date == D(2025, 11, 21)  # Sat 22 Nov, back to Fri 21 Nov
     assert "last school day" in deadlines["review_meeting_by"].rule
-    assert phase_transfer_deadlines(2026)["review_meeting_by"].date == D(2025, 11, 22)  # no term dates: as computed
+    # no term dates: back to the last working day, Fri 21 Nov (DOMAIN.md's worked example)
+    without = phase_transfer_deadlines(2026)["review_meeting_by"]
+    assert (without.date, "last working day" in without.rule) == (D(2025, 11, 21), True)
 
 
 # --- Edge cases -------------------------------------------------------------------------------------------
