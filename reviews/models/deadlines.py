@@ -155,9 +155,9 @@ class NotificationPreference(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["trust", "user"], name="notification_preference_once"),
-            models.UniqueConstraint(
+            models.UniqueConstraint(  # nosec B106 - "" is "no address yet", not a password
                 fields=["feed_token_hash"],
-                condition=~Q(feed_token_hash=""),  # nosec B106 - "no address yet", not a password
+                condition=~Q(feed_token_hash=""),
                 name="feed_token_unique",
             ),
         ]
