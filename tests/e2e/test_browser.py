@@ -187,12 +187,14 @@ def test_a_teacher_writes_a_plan_and_the_senco_signs_it_off(browser, live_url):
     senco_context.close()
 
 
-def test_the_senco_schedules_an_annual_review_through_to_the_report(page, live_url):
+def test_the_assistant_senco_schedules_an_annual_review_through_to_the_report(page, live_url):
     """From the statutory calendar to a pupil's EHC plan, then schedule the review (a date error first), invite,
-    record the meeting, prepare the report for the LA and record it as sent: axe on every page."""
+    record the meeting, prepare the report for the LA and record it as sent: axe on every page. The assistant
+    SENCO (annual-review scheduling is theirs), who signs in nowhere else: a one-time code is accepted once, and
+    the SENCO signs in twice before this within the same 30 seconds."""
     import datetime as dt
 
-    sign_in(page, live_url, "senco@oakfield.example", check=False)
+    sign_in(page, live_url, "assistant@oakfield.example", check=False)
     page.get_by_role("link", name="Statutory", exact=True).click()
     page.wait_for_load_state()
     assert "Statutory calendar" in page.content()
