@@ -6,8 +6,12 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews, plans and statutory deadlines"
 
     def ready(self) -> None:
-        from reviews import policy, sections  # noqa: F401  (registers the rules and the pupil record section)
+        # registers the rules and the pupil record sections
+        from reviews import sections  # noqa: F401
+        from reviews.apdr import policy as apdr_policy  # noqa: F401
+        from reviews.deadlines import policy as deadlines_policy  # noqa: F401
         from reviews.demo import seed_ehc, seed_plans
+        from reviews.ehc import policy as ehc_policy  # noqa: F401
         from schools.demo import register_demo_seeder
 
         register_demo_seeder(seed_plans)

@@ -8,7 +8,7 @@ from typing import Any
 
 from provision.models import GroupMember
 from pupils.models import Pupil, SenStatus
-from reviews import services
+from reviews.apdr import services
 from reviews.models import Contribution, Plan
 from schools.models import ClassStaff, Role, School
 
@@ -77,7 +77,8 @@ def seed_ehc(trust: Any, main: School, users: dict[str, Any], stdout: Any) -> No
     request overdue), a plan transferring phase next September, and a request awaiting the LA's decision."""
     from django.utils import timezone
 
-    from reviews import deadline_services, ehc_services
+    from reviews.deadlines.outbox import scan_deadlines
+    from reviews.ehc import services as ehc_services
     from reviews.models import EhcAssessmentRequest, EhcPlan
 
     if EhcPlan.objects.exists() or EhcAssessmentRequest.objects.exists():
@@ -126,6 +127,6 @@ def seed_ehc(trust: Any, main: School, users: dict[str, Any], stdout: Any) -> No
         sent_on=today - dt.timedelta(days=40), received_on=today - dt.timedelta(days=38),
         evidence_summary="EP report (May); SALT report (June)",
     )  # fmt: skip
-    deadline_services.scan_deadlines(today)
+    scan_deadlines(today)
     if stdout is not None:
         stdout.write(f"{trust.name}: {EhcPlan.objects.count()} EHC plans, 1 assessment request\n")

@@ -7,7 +7,8 @@ from typing import Any
 from django.utils import timezone
 
 from pupils import extensions
-from reviews import ehc_selectors, selectors
+from reviews.apdr import selectors
+from reviews.ehc import selectors as ehc_selectors
 from reviews.models import EhcPlan, Plan
 from send import policy
 

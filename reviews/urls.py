@@ -1,6 +1,8 @@
 from django.urls import path
 
-from reviews import ehc_views, views
+from reviews.apdr import views
+from reviews.deadlines import views as deadline_views
+from reviews.ehc import views as ehc_views
 
 app_name = "reviews"
 
@@ -47,9 +49,9 @@ urlpatterns = [
     path("ehc/reviews/<uuid:review_uuid>/decision/", ehc_views.review_decision, name="review_decision"),
     path("ehc/reviews/<uuid:review_uuid>/amended-plan/", ehc_views.review_amended_plan, name="review_amended_plan"),
     # Deadlines: the statutory calendar, a person's reminders, their calendar feed
-    path("statutory/", ehc_views.statutory_calendar, name="statutory_calendar"),
-    path("reminders/", ehc_views.reminders, name="reminders"),
-    path("reminders/read/", ehc_views.reminders_read, name="reminders_read"),
-    path("reminders/calendar-address/", ehc_views.calendar_feed_new, name="calendar_feed_new"),
-    path("calendar/<str:token>.ics", ehc_views.calendar_feed, name="calendar_feed"),
+    path("statutory/", deadline_views.statutory_calendar, name="statutory_calendar"),
+    path("reminders/", deadline_views.reminders, name="reminders"),
+    path("reminders/read/", deadline_views.reminders_read, name="reminders_read"),
+    path("reminders/calendar-address/", deadline_views.calendar_feed_new, name="calendar_feed_new"),
+    path("calendar/<str:token>.ics", deadline_views.calendar_feed, name="calendar_feed"),
 ]

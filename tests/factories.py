@@ -194,7 +194,8 @@ def add_ehc(world: TrustWorld) -> None:
     """An open EHC needs assessment request for pupil 0; a current EHC plan for pupil 2 (issued 1 Dec 2025) with
     an outcome and a provision item, its annual review scheduled for 25 Nov 2026 with one invitation (advice due
     16 Nov); and a calendar feed address for the SENCO."""
-    from reviews import deadline_services, ehc_services
+    from reviews.deadlines import services as deadline_services
+    from reviews.ehc import services as ehc_services
 
     senco = world.users["senco"]
     world.ehc_request = ehc_services.save_request(
@@ -222,7 +223,7 @@ def add_ehc(world: TrustWorld) -> None:
 
 
 def add_plan(world: TrustWorld) -> None:
-    from reviews import services as review_services
+    from reviews.apdr import services as review_services
 
     world.plan = review_services.start_plan(
         world.pupils[0],

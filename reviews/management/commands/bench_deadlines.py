@@ -9,7 +9,7 @@ is within two weeks become due). Before each repeat the trust's reminders and di
 made active again, so every repeat does the same work; a last
 run without that reset must create nothing (exactly once).
 
-The EHC plans, reviews and invitations are written through `reviews.ehc_services`, so the deadline table holds
+The EHC plans, reviews and invitations are written through `reviews.ehc.services`, so the deadline table holds
 exactly what the services make of them. Their dates are relative to today: on a later day the build moves them on
 through the same services, so each run measures the same workload. Run it with
 `python manage.py bench_deadlines --schools 20 --ehc-plans 600 --support-plans 3000 --repeat 5`.
@@ -36,8 +36,12 @@ from django.utils import timezone
 
 from pupils.models import Pupil, SenStatus
 from pupils.upn import make_upn
-from reviews import ehc_services, statutory
-from reviews.deadline_services import sync_review_deadlines
+from reviews import statutory
+from reviews.apdr.selectors import REVIEW_WINDOW
+from reviews.apdr.tasks import scan_trust
+from reviews.deadlines.services import sync_review_deadlines
+from reviews.deadlines.tasks import scan_statutory_trust
+from reviews.ehc import services as ehc_services
 from reviews.models import (
     AnnualReview,
     Deadline,
@@ -51,8 +55,6 @@ from reviews.models import (
     ReviewInvitation,
     ReviewState,
 )
-from reviews.selectors import REVIEW_WINDOW
-from reviews.tasks import scan_statutory_trust, scan_trust
 from schools.models import (
     ClassStaff,
     ClassStaffRole,

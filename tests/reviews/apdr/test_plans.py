@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import selectors, services
+from reviews.apdr import selectors, services
+from reviews.apdr.tasks import render_plan_pdf, scan_trust
+from reviews.deadlines.tasks import scan_statutory_trust, send_digests
 from reviews.models import Deadline, Plan, PlanState, PlanTransition, Reminder, Target
-from reviews.tasks import render_plan_pdf, scan_statutory_trust, scan_trust, send_digests
 from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from tests.conftest import client_for

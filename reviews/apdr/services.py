@@ -2,7 +2,7 @@
 
 States: draft → (submit) → submitted → (sign off) → active → (start review, or the daily scan) → due →
 (close review) → reviewed, which starts the next cycle as a draft with the unmet targets the reviewer chose.
-While a plan is active its review date is a row of the deadline table (reviews.deadline_services), which gives
+While a plan is active its review date is a row of the deadline table (reviews.deadlines), which gives
 the class teacher their reminders through the same outbox as the statutory deadlines.
 A SENCO may sign off a draft directly, and returns a submitted plan to draft with a comment. Every change of
 state is a PlanTransition row (and pghistory keeps every field change).
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
-from reviews.deadline_services import sync_plan_review_deadline
+from reviews.deadlines.services import sync_plan_review_deadline
 from reviews.models import (
     UNMET,
     Contribution,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from provision.models import InterventionGroup
 from pupils.models import Pupil
 from reviews import statutory
-from reviews.deadline_services import (
+from reviews.deadlines.services import (
     review_interval,
     sync_plan_deadlines,
     sync_request_deadlines,

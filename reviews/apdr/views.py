@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
-from reviews import selectors, services
-from reviews.forms import ContributionForm, EvidenceForm, PlanForm, ReviewForm, TargetForm
+from reviews.apdr import selectors, services
+from reviews.apdr.forms import ContributionForm, EvidenceForm, PlanForm, ReviewForm, TargetForm
+from reviews.apdr.tasks import render_plan_pdf
 from reviews.models import Plan, PlanState, Target
-from reviews.tasks import render_plan_pdf
 from send import policy
 from send.audit import record_access
 from send.celery import enqueue_on_commit

@@ -8,20 +8,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
-from reviews import deadline_services, ehc_selectors, ehc_services
-from reviews.ehc_documents import EVIDENCE_PACK, REVIEW_REPORT
-from reviews.ehc_forms import (
+from reviews.ehc import selectors, services
+from reviews.ehc.documents import EVIDENCE_PACK, REVIEW_REPORT
+from reviews.ehc.forms import (
     AmendmentForm,
     CeaseForm,
     DecisionForm,
@@ -29,29 +27,26 @@ from reviews.ehc_forms import (
     MeetingForm,
     OutcomeForm,
     PlanForm,
-    PreferenceForm,
     ProvisionForm,
     ReportSentForm,
     RequestForm,
     ScheduleForm,
 )
+from reviews.ehc.tasks import render_ehc_pdf
 from reviews.models import (
     AnnualReview,
     EhcAssessmentRequest,
     EhcOutcome,
     EhcPlan,
     EhcProvision,
-    NotificationPreference,
     ReviewInvitation,
 )
-from reviews.tasks import render_ehc_pdf
 from send import policy
 from send.audit import record_access
 from send.celery import enqueue_on_commit
 from send.forms import add_service_errors
 from send.pdf import PdfJob
 from send.shortcuts import get_visible_or_404, require, tenant_required
-from send.tenancy import no_tenant, tenant_context
 from send.uploads import StoredFile
 
 
@@ -140,7 +135,7 @@ def request_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
         saved: dict[str, EhcAssessmentRequest] = {}
 
         def save() -> None:
-            saved["request"] = ehc_services.save_request(pupil, None, by=request.user, **form.cleaned_data)
+            saved["request"] = services.save_request(pupil, None, by=request.user, **form.cleaned_data)
 
         if _saved(request, form, save, "Request recorded: its statutory deadlines are on the calendar."):
             return redirect("reviews:ehc_request", request_uuid=saved["request"].uuid)
@@ -162,7 +157,7 @@ def request_detail(request: HttpRequest, request_uuid: str) -> HttpResponse:
             "pupil": found.pupil,
             "can_write": policy.can(request.user, "write", found),
             "today": timezone.localdate(),
-            **ehc_selectors.request_detail(found),
+            **selectors.request_detail(found),
         },
     )
 
@@ -170,12 +165,12 @@ def request_detail(request: HttpRequest, request_uuid: str) -> HttpResponse:
 @tenant_required
 def request_edit(request: HttpRequest, request_uuid: str) -> HttpResponse:
     found = _request(request, request_uuid, "write")
-    initial = {name: getattr(found, name) for name in ehc_services.REQUEST_FIELDS}
+    initial = {name: getattr(found, name) for name in services.REQUEST_FIELDS}
     form = RequestForm(request.POST or None, initial=initial)
     if _posted(
         request,
         form,
-        lambda data: ehc_services.save_request(found.pupil, found, by=request.user, **data),
+        lambda data: services.save_request(found.pupil, found, by=request.user, **data),
         "Request updated.",
     ):
         return redirect("reviews:ehc_request", request_uuid=found.uuid)
@@ -213,9 +208,7 @@ def plan_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
         saved: dict[str, EhcPlan] = {}
 
         def save() -> None:
-            saved["plan"] = ehc_services.save_plan(
-                pupil, None, by=request.user, request=from_request, **form.cleaned_data
-            )
+            saved["plan"] = services.save_plan(pupil, None, by=request.user, request=from_request, **form.cleaned_data)
 
         if _saved(request, form, save, "EHC plan recorded: now add its outcomes (E) and provision (F)."):
             return redirect("reviews:ehc_plan", plan_uuid=saved["plan"].uuid)
@@ -229,7 +222,7 @@ def plan_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 def plan_detail(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid)
     record_access(request, plan.pupil, action="view_ehc_plan")
-    detail = ehc_selectors.plan_detail(plan)
+    detail = selectors.plan_detail(plan)
     return render(
         request,
         "reviews/ehc/plan.html",
@@ -238,7 +231,7 @@ def plan_detail(request: HttpRequest, plan_uuid: str) -> HttpResponse:
             "pupil": plan.pupil,
             "can_write": policy.can(request.user, "write", plan),
             "open_review": next((r for r in detail["reviews"] if r.is_open), None),
-            "next_review_due": ehc_services.next_review_due(plan) if plan.is_current else None,
+            "next_review_due": services.next_review_due(plan) if plan.is_current else None,
             "today": timezone.localdate(),
             **detail,
         },
@@ -248,10 +241,10 @@ def plan_detail(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 @tenant_required
 def plan_edit(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
-    initial = {name: getattr(plan, name) for name in ehc_services.PLAN_FIELDS}
+    initial = {name: getattr(plan, name) for name in services.PLAN_FIELDS}
     form = PlanForm(request.POST or None, initial=initial, documents=_documents(plan.pupil))
     if _posted(
-        request, form, lambda data: ehc_services.save_plan(plan.pupil, plan, by=request.user, **data), "Plan saved."
+        request, form, lambda data: services.save_plan(plan.pupil, plan, by=request.user, **data), "Plan saved."
     ):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
     return _page(
@@ -270,7 +263,7 @@ def outcome_edit(request: HttpRequest, plan_uuid: str, outcome_uuid: str | None 
     )
     form = OutcomeForm(request.POST or None, initial={"text": outcome.text, "timeframe": outcome.timeframe}
                        if outcome else {"timeframe": "1y"})  # fmt: skip
-    if _posted(request, form, lambda data: ehc_services.save_outcome(plan, outcome, **data), "Outcome saved."):
+    if _posted(request, form, lambda data: services.save_outcome(plan, outcome, **data), "Outcome saved."):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
     return _page(
         request, form, title="Change the outcome" if outcome else "Add an outcome (section E)",
@@ -295,7 +288,7 @@ def provision_edit(request: HttpRequest, plan_uuid: str, item_uuid: str | None =
         outcomes=plan.outcomes.all(),
         groups=InterventionGroup.objects.filter(school_id=plan.pupil.school_id).order_by("-starts_on", "name"),
     )
-    if _posted(request, form, lambda data: ehc_services.save_provision(plan, item, **data), "Provision saved."):
+    if _posted(request, form, lambda data: services.save_provision(plan, item, **data), "Provision saved."):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
     return _page(
         request, form, title="Change the provision" if item else "Add provision (section F)",
@@ -308,7 +301,7 @@ def amendment_new(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     form = AmendmentForm(request.POST or None)
     if _posted(
-        request, form, lambda data: ehc_services.record_amendment(plan, by=request.user, **data), "Amendment recorded."
+        request, form, lambda data: services.record_amendment(plan, by=request.user, **data), "Amendment recorded."
     ):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
     return _page(
@@ -324,7 +317,7 @@ def plan_cease(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     if _posted(
         request,
         form,
-        lambda data: ehc_services.cease_plan(plan, **data),
+        lambda data: services.cease_plan(plan, **data),
         "The plan is recorded as ceased; its open deadlines are closed.",
     ):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
@@ -340,19 +333,19 @@ def plan_cease(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 @tenant_required
 def review_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
     pupil = _pupil(request, pupil_uuid)
-    plan = ehc_services.current_plan(pupil)
+    plan = services.current_plan(pupil)
     require(request, "write", plan or EhcPlan(pupil=pupil, trust_id=pupil.trust_id))
-    initial = {"meeting_on": ehc_services.next_review_due(plan)} if plan else {}
+    initial = {"meeting_on": services.next_review_due(plan)} if plan else {}
     form = ScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         saved: dict[str, AnnualReview] = {}
 
         def save() -> None:
-            saved["review"] = ehc_services.schedule_annual_review(pupil, by=request.user, **form.cleaned_data)
+            saved["review"] = services.schedule_annual_review(pupil, by=request.user, **form.cleaned_data)
 
         if _saved(request, form, save, "Annual review scheduled: now send the invitations and advice requests."):
             return redirect("reviews:annual_review", review_uuid=saved["review"].uuid)
-    due = f" (due by {ehc_services.next_review_due(plan):%-d %B %Y})" if plan else ""
+    due = f" (due by {services.next_review_due(plan):%-d %B %Y})" if plan else ""
     return _page(
         request, form, title=f"Schedule the annual review{due}", caption=pupil.display_name,
         back=reverse("pupils:record", args=[pupil.uuid]), button="Schedule",
@@ -371,7 +364,7 @@ def review_detail(request: HttpRequest, review_uuid: str) -> HttpResponse:
             "pupil": review.ehc_plan.pupil,
             "can_write": policy.can(request.user, "write", review),
             "today": timezone.localdate(),
-            **ehc_selectors.review_detail(review),
+            **selectors.review_detail(review),
         },
     )
 
@@ -384,7 +377,7 @@ def review_edit(request: HttpRequest, review_uuid: str) -> HttpResponse:
     if _posted(
         request,
         form,
-        lambda data: ehc_services.reschedule_review(review, **data),
+        lambda data: services.reschedule_review(review, **data),
         "Meeting moved; its deadlines follow it.",
     ):
         return redirect("reviews:annual_review", review_uuid=review.uuid)
@@ -409,9 +402,7 @@ def invitation_edit(request: HttpRequest, review_uuid: str, invitation_uuid: str
     fields = ("party", "name", "email", "invited_on", "advice_due_on", "response_on", "response")
     initial = {k: getattr(invitation, k) for k in fields} if invitation else {"invited_on": timezone.localdate()}
     form = InvitationForm(request.POST or None, initial=initial)
-    if _posted(
-        request, form, lambda data: ehc_services.save_invitation(review, invitation, **data), "Invitation saved."
-    ):
+    if _posted(request, form, lambda data: services.save_invitation(review, invitation, **data), "Invitation saved."):
         return redirect("reviews:annual_review", review_uuid=review.uuid)
     title = "Record the reply or advice" if invitation else "Invite someone, or ask for advice"
     return _back_to_review(request, review, form, title, "Save")
@@ -421,14 +412,14 @@ def invitation_edit(request: HttpRequest, review_uuid: str, invitation_uuid: str
 def review_meeting(request: HttpRequest, review_uuid: str) -> HttpResponse:
     review = _review(request, review_uuid, "write")
     outcomes = list(review.ehc_plan.outcomes.all())
-    initial: dict[str, Any] = {name: getattr(review, name) for name in ("held_on", *ehc_services.MEETING_FIELDS)}
+    initial: dict[str, Any] = {name: getattr(review, name) for name in ("held_on", *services.MEETING_FIELDS)}
     initial["held_on"] = review.held_on or review.meeting_on
     for row in review.progress.all():
         initial[f"progress_{row.outcome_id}"], initial[f"note_{row.outcome_id}"] = row.progress, row.note
     form = MeetingForm(request.POST or None, initial=initial, outcomes=outcomes)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if not k.startswith(("progress_", "note_"))}
-        if _saved(request, form, lambda: ehc_services.record_meeting(review, progress=form.progress(),
+        if _saved(request, form, lambda: services.record_meeting(review, progress=form.progress(),
                                                                      by=request.user, **data),
                   "Meeting recorded. Prepare the report for the LA within two weeks."):  # fmt: skip
             return redirect("reviews:annual_review", review_uuid=review.uuid)
@@ -446,7 +437,7 @@ def review_report(request: HttpRequest, review_uuid: str) -> HttpResponse:
 def review_report_sent(request: HttpRequest, review_uuid: str) -> HttpResponse:
     review = _review(request, review_uuid, "write")
     form = ReportSentForm(request.POST or None, initial={"sent_on": timezone.localdate()})
-    if _posted(request, form, lambda data: ehc_services.send_report(review, **data), "Report recorded as sent."):
+    if _posted(request, form, lambda data: services.send_report(review, **data), "Report recorded as sent."):
         return redirect("reviews:annual_review", review_uuid=review.uuid)
     return _back_to_review(request, review, form, "The report was sent", "Save")
 
@@ -456,7 +447,7 @@ def review_decision(request: HttpRequest, review_uuid: str) -> HttpResponse:
     review = _review(request, review_uuid, "write")
     form = DecisionForm(request.POST or None)
     if _posted(
-        request, form, lambda data: ehc_services.record_la_decision(review, **data), "The LA's decision is recorded."
+        request, form, lambda data: services.record_la_decision(review, **data), "The LA's decision is recorded."
     ):
         return redirect("reviews:annual_review", review_uuid=review.uuid)
     return _back_to_review(request, review, form, "The LA's decision", "Save")
@@ -469,105 +460,8 @@ def review_amended_plan(request: HttpRequest, review_uuid: str) -> HttpResponse:
     if _posted(
         request,
         form,
-        lambda data: ehc_services.record_amendment(review.ehc_plan, by=request.user, review=review, **data),
+        lambda data: services.record_amendment(review.ehc_plan, by=request.user, review=review, **data),
         "Amended plan recorded: the review is closed.",
     ):
         return redirect("reviews:annual_review", review_uuid=review.uuid)
     return _back_to_review(request, review, form, "The amended plan", "Record")
-
-
-# --- The statutory calendar, reminders, the calendar feed --------------------------------------------------------
-
-
-@tenant_required
-def statutory_calendar(request: HttpRequest) -> HttpResponse:
-    require(request, "oversee_plans", request.tenant.trust)  # type: ignore[attr-defined]
-    today = timezone.localdate()
-    return render(
-        request,
-        "reviews/ehc/calendar.html",
-        {"schools": ehc_selectors.statutory_calendar(request.user, today), "today": today},
-    )
-
-
-@tenant_required
-def reminders(request: HttpRequest) -> HttpResponse:
-    preference = policy.visible(request.user, NotificationPreference).first()
-    form = PreferenceForm(
-        request.POST or None, initial={"email_digest": preference.email_digest if preference else True}
-    )
-    if request.method == "POST" and form.is_valid():
-        deadline_services.save_preferences(request.user, email_digest=form.cleaned_data["email_digest"])
-        messages.success(request, "Preferences saved.")
-        return redirect("reviews:reminders")
-    return render(
-        request,
-        "reviews/ehc/reminders.html",
-        {
-            "reminders": ehc_selectors.inbox(request.user),
-            "form": form,
-            "has_feed": bool(preference and preference.feed_token_hash),
-            "feed_url": request.session.pop("feed_url", None),
-        },
-    )
-
-
-@require_POST
-@tenant_required
-def reminders_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("reminder") if v.isdigit()]
-    count = deadline_services.mark_read(request.user.pk or 0, ids or None)
-    messages.success(request, f"{count} reminder{'s' if count != 1 else ''} marked as read.")
-    return redirect("reviews:reminders")
-
-
-@require_POST
-@tenant_required
-def calendar_feed_new(request: HttpRequest) -> HttpResponse:
-    """A new private address for the person's calendar feed, shown once."""
-    token = deadline_services.new_feed_token(request.user)
-    request.session["feed_url"] = request.build_absolute_uri(reverse("reviews:calendar_feed", args=[token]))
-    messages.success(request, "Your calendar address is below. Add it to your calendar as a subscription.")
-    return redirect("reviews:reminders")
-
-
-def initials(pupil: Pupil) -> str:
-    name = "".join(part[0] for part in pupil.display_name.split() if part)
-    return f"{name}, {pupil.get_year_group_display()}"
-
-
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The person's deadlines as iCalendar. The address is the secret (only its hash is stored), so calendar
-    apps can fetch it without signing in; what it shows is still filtered by the person's roles today, and names
-    no pupil (initials and year group, with a link that needs signing in)."""
-    from icalendar import Calendar, Event
-
-    with no_tenant(), scopes_disabled(), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.feed_token_hash', %s, true)", [deadline_services.feed_token_hash(token)])
-        preference = (
-            NotificationPreference.objects.select_related("user")
-            .filter(feed_token_hash=deadline_services.feed_token_hash(token))
-            .first()
-        )
-        cursor.execute("SELECT set_config('app.feed_token_hash', '', true)")
-    if preference is None or not preference.user.is_active:
-        raise Http404("Not found")
-    with tenant_context(preference.trust_id, preference.user_id):
-        calendar = Calendar()
-        calendar.add("prodid", "-//SEND platform//Statutory deadlines//EN")
-        calendar.add("version", "2.0")
-        calendar.add("x-wr-calname", "Statutory deadlines")
-        site = request.build_absolute_uri("/").rstrip("/")
-        for deadline in ehc_selectors.tracked_deadlines(preference.user).order_by("due_on", "pk")[:2000]:
-            event = Event()
-            event.add("uid", f"{deadline.uuid}@send-platform")
-            event.add("dtstamp", deadline.updated_at)
-            event.add("dtstart", deadline.due_on)
-            # initials only: calendars sync to phones and outside services; the link opens the record here
-            event.add("summary", f"{deadline.get_kind_display()}: {initials(deadline.pupil)}")
-            event.add("description", f"{deadline.rule}\n{site}{deadline.subject_url}")
-            event.add("url", f"{site}{deadline.subject_url}")
-            calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, no-store"
-    return response

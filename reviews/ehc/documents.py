@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from provision.costs import money
 from provision.selectors import pupil_provision
 from pupils.models import ContactLogEntry, RegisterChange
-from reviews import ehc_selectors
+from reviews.ehc import selectors
 from reviews.models import AnnualReview, EhcAssessmentRequest, Plan, Target
 from send import policy
 from send.pdf import PdfJob, render_pdf
@@ -66,7 +66,7 @@ def review_report_context(review: AnnualReview) -> dict[str, Any]:
         "ehc_plan": plan,
         "pupil": plan.pupil,
         "school": plan.pupil.school,
-        **ehc_selectors.review_detail(review),
+        **selectors.review_detail(review),
     }
 
 

@@ -10,7 +10,7 @@ from django.db.models import Field, QuerySet
 from django.forms.models import fields_for_model
 
 from provision.models import InterventionGroup
-from reviews.forms import DateInput
+from reviews.apdr.forms import DateInput
 from reviews.models import (
     SECTION_FIELDS,
     AnnualReview,
@@ -120,7 +120,3 @@ class ReportSentForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("", "Choose"), *LaDecision.choices], label="The LA decided to")
     decided_on = forms.DateField(widget=DateInput, label="Decision received on")
-
-
-class PreferenceForm(forms.Form):
-    email_digest = forms.BooleanField(required=False, label="Send me a daily e-mail digest of new reminders")
