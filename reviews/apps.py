@@ -12,7 +12,7 @@ class ReviewsConfig(AppConfig):
         from reviews.deadlines import policy as deadlines_policy  # noqa: F401
         from reviews.demo import seed_ehc, seed_plans
         from reviews.ehc import policy as ehc_policy  # noqa: F401
-        from schools.demo import register_demo_seeder
+        from send.demo import register_demo_seeder
 
         register_demo_seeder(seed_plans)
         register_demo_seeder(seed_ehc)
