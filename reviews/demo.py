@@ -9,7 +9,7 @@ from typing import Any
 from provision.models import GroupMember
 from pupils.models import Pupil, SenStatus
 from reviews.apdr import services
-from reviews.models import Contribution, Plan
+from reviews.apdr.models import Contribution, Plan
 from schools.models import ClassStaff, Role, School
 
 
@@ -79,7 +79,7 @@ def seed_ehc(trust: Any, main: School, users: dict[str, Any], stdout: Any) -> No
 
     from reviews.deadlines.outbox import scan_deadlines
     from reviews.ehc import services as ehc_services
-    from reviews.models import EhcAssessmentRequest, EhcPlan
+    from reviews.ehc.models import EhcAssessmentRequest, EhcPlan
 
     if EhcPlan.objects.exists() or EhcAssessmentRequest.objects.exists():
         return

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from pupils import extensions
 from reviews.apdr import selectors
+from reviews.apdr.models import Plan
 from reviews.ehc import selectors as ehc_selectors
-from reviews.models import EhcPlan, Plan
+from reviews.ehc.models import EhcPlan
 from send import policy
 
 

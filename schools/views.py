@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import selectors, services
 from schools.forms import (
@@ -26,6 +28,7 @@ from schools.models import ApiClient, Federation, InsetDay, Membership, School, 
 from schools.security import reauthentication_required
 from send import policy
 from send.forms import add_service_errors
+from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
@@ -345,3 +348,55 @@ def api_client_revoke(request: HttpRequest, client_uuid: str) -> HttpResponse:
     services.revoke_api_client(client)
     messages.success(request, f"{client.name} revoked: its token no longer works.")
     return redirect("schools:api_client_list")
+
+
+# --- Home and the switcher ---------------------------------------------------------------------------------
+
+
+@tenant_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role where it works: pupil roles to the register, admins to the admin area, governors to figures."""
+    if policy.can(request.user, "view_pupils", request.tenant.trust):  # type: ignore[attr-defined]
+        return redirect("pupils:register")
+    if policy.can(request.user, "manage", request.tenant.trust):  # type: ignore[attr-defined]
+        return redirect("schools:admin_home")
+    if policy.can(request.user, "view_reports", request.tenant.trust):  # type: ignore[attr-defined]
+        return redirect("pupils:summary")
+    return render(request, "home.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def switch(request: HttpRequest) -> HttpResponse:
+    """Choose the trust (for people with roles in several) and the school to focus on."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if "trust" in request.POST:
+            wanted = request.POST["trust"]
+            chosen = next((c.trust for c in tenant.choices if str(c.trust.pk) == wanted), None)
+            if chosen is None:
+                messages.error(request, "Choose one of your trusts.")
+                return redirect("switch")
+            request.session.cycle_key()
+            request.session[SESSION_TRUST] = chosen.pk
+            request.session.pop(SESSION_SCHOOL, None)
+            messages.success(request, f"You are now working in {chosen.name}.")
+            return redirect("home")
+        if "school" in request.POST and tenant.trust is not None:
+            wanted = request.POST["school"]
+            if wanted == "all":
+                request.session.pop(SESSION_SCHOOL, None)
+                return redirect(request.POST.get("next") or reverse("home"))
+            mine: list[School] = list(policy.visible(request.user, School.objects.all(), "view"))
+            school = next((s for s in mine if str(s.uuid) == wanted), None)
+            if school is None:
+                messages.error(request, "Choose one of your schools.")
+                return redirect("switch")
+            request.session[SESSION_SCHOOL] = school.pk
+            messages.success(request, f"Showing {school.name}.")
+            return redirect("home")
+        return redirect("switch")
+    schools: list[School] = (
+        list(policy.visible(request.user, School.objects.order_by("name"), "view")) if tenant.trust is not None else []
+    )
+    return render(request, "switch.html", {"choices": tenant.choices, "schools": schools})

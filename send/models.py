@@ -21,7 +21,7 @@ class TenantModel(models.Model):
     line behind it.
     """
 
-    trust = models.ForeignKey("schools.Trust", on_delete=models.CASCADE, editable=False, db_index=True)
+    trust = models.ForeignKey(settings.TENANT_MODEL, on_delete=models.CASCADE, editable=False, db_index=True)
 
     objects = ScopedManager(trust="trust")
 

@@ -144,6 +144,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "send_app")
 
 AUTH_USER_MODEL = "schools.User"
+# What the core needs from the apps, named here so that the core imports no app (as Django does with the user
+# model): the model that owns tenant rows, and the function giving a user's trusts (their roles in each).
+TENANT_MODEL = "schools.Trust"
+TENANT_CHOICES = "schools.selectors.trusts_of_user"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -1,5 +1,5 @@
 """Uploaded files: checked by content (not by name), limited in size, stored outside static and media URLs,
-and served only through `download` after the policy allows the owning record."""
+and served only through the download view (send.views) after the policy allows the owning record."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.http import FileResponse, Http404, HttpRequest
+from django.db.models import QuerySet
 from django_scopes import ScopedManager
 
 from send import policy
-from send.audit import record_access
 from send.tenancy import require_trust_id
 
 
@@ -131,14 +130,17 @@ def store_upload(upload: UploadedFile, owner: Any, uploaded_by: Any) -> StoredFi
     return stored
 
 
-def download(request: HttpRequest, file_uuid: Any) -> FileResponse:
-    """Serve a stored file as an attachment if the user may view its owner; 404 otherwise; log the access."""
+def files_of(owner: Any) -> QuerySet[StoredFile]:
+    """The files stored against a record (a pupil's documents), newest first."""
+    return StoredFile.objects.filter(
+        owner_type=ContentType.objects.get_for_model(owner), owner_id=str(owner.pk)
+    ).order_by("-uploaded_at")
+
+
+def downloadable(user: Any, file_uuid: Any) -> tuple[StoredFile, Any] | None:
+    """The file and its owner, if the user may view the owner."""
     stored = StoredFile.objects.filter(uuid=file_uuid).select_related("owner_type").first()
     owner = stored.owner() if stored is not None else None
-    if stored is None or owner is None or not policy.can(request.user, "view", owner):
-        raise Http404("No such file")
-    record_access(request, owner, action="download")
-    response = FileResponse(
-        stored.file.open("rb"), as_attachment=True, filename=stored.original_name, content_type=stored.content_type
-    )
-    return response
+    if stored is None or owner is None or not policy.can(user, "view", owner):
+        return None
+    return stored, owner

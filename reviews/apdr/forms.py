@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from provision.models import InterventionGroup
 from pupils.models import ContactLogEntry
-from reviews.models import EvidenceKind, Gathered, Progress, Target, Voice
+from reviews.apdr.models import EvidenceKind, Gathered, Progress, Target, Voice
 from send.uploads import StoredFile
 
 

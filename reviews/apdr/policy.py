@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
-from reviews.models import Contribution, Evidence, Plan, PlanTransition, Target
+from reviews.apdr.models import Contribution, Evidence, Plan, PlanTransition, Target
 from reviews.policy import PLAN_LEADS, leads, teaches
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.selectors import roles_of

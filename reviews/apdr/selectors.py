@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from provision.models import Session
 from pupils.models import Pupil, SenStatus
-from reviews.models import Contribution, Plan, PlanState, Target
+from reviews.apdr.models import Contribution, Plan, PlanState, Target
 from schools.models import ClassStaff, ClassStaffRole
 from send import policy
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
-from reviews.deadlines.services import sync_plan_review_deadline
-from reviews.models import (
+from reviews.apdr.deadlines import sync_plan_review_deadline
+from reviews.apdr.models import (
     UNMET,
     Contribution,
     Evidence,

@@ -7,8 +7,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from reviews.apdr.models import Plan, PlanState, PlanTransition
 from reviews.apdr.selectors import REVIEW_WINDOW
-from reviews.models import Plan, PlanState, PlanTransition
 from schools.models import Trust
 from send.celery import app, tenant_task
 from send.tenancy import no_tenant

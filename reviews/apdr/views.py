@@ -18,8 +18,8 @@ from provision.models import InterventionGroup
 from pupils.models import Pupil
 from reviews.apdr import selectors, services
 from reviews.apdr.forms import ContributionForm, EvidenceForm, PlanForm, ReviewForm, TargetForm
+from reviews.apdr.models import Plan, PlanState, Target
 from reviews.apdr.tasks import render_plan_pdf
-from reviews.models import Plan, PlanState, Target
 from send import policy
 from send.audit import record_access
 from send.celery import enqueue_on_commit

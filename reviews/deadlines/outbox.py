@@ -28,8 +28,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from reviews.deadlines.models import CLASS_TEACHER_KINDS, SCHOOL_KINDS, Deadline, DeadlineState, Digest, Reminder
 from reviews.deadlines.services import table_sql
-from reviews.models import CLASS_TEACHER_KINDS, SCHOOL_KINDS, Deadline, DeadlineState, Digest, Reminder
 from schools.models import Role
 from send import policy
 from send.tenancy import require_trust_id

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
-from reviews.models import Deadline, Digest, NotificationPreference, Reminder
+from reviews.deadlines.models import Deadline, Digest, NotificationPreference, Reminder
 from reviews.policy import PLAN_LEADS
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.selectors import roles_of

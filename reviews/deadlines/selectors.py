@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from reviews.models import SCHOOL_KINDS, Deadline, DeadlineState, Reminder
+from reviews.deadlines.models import SCHOOL_KINDS, Deadline, DeadlineState, Reminder
 from send import policy
 
 DEADLINE_RELATED = ("pupil", "school", "review__ehc_plan", "ehc_plan", "request", "plan")

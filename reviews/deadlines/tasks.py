@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from reviews.models import Digest
+from reviews.deadlines.models import Digest
 from schools.models import Trust
 from send.celery import app, enqueue_on_commit, tenant_task
 from send.tenancy import no_tenant
@@ -24,10 +24,10 @@ def scan_statutory_deadlines() -> int:
 @tenant_task(name="reviews.scan_statutory_trust")
 def scan_statutory_trust(trust_id: int, day: str | None = None) -> int:
     from reviews.deadlines.outbox import build_digests, scan_deadlines
-    from reviews.deadlines.services import sync_all_plan_review_deadlines
+    from reviews.deadlines.services import sync_all_deadlines
 
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
-    sync_all_plan_review_deadlines()
+    sync_all_deadlines()
     created = scan_deadlines(today)
     build_digests(today)
     # whenever any is unsent (not only new ones), so a send lost with the broker is retried the next morning

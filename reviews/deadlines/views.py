@@ -16,7 +16,7 @@ from pupils.models import Pupil
 from reviews.deadlines import selectors
 from reviews.deadlines import services as deadline_services
 from reviews.deadlines.forms import PreferenceForm
-from reviews.models import NotificationPreference
+from reviews.deadlines.models import NotificationPreference
 from send import policy
 from send.shortcuts import require, tenant_required
 from send.tenancy import no_tenant, tenant_context

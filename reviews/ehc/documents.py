@@ -12,8 +12,9 @@ from django.db.models import Prefetch
 from provision.costs import money
 from provision.selectors import pupil_provision
 from pupils.models import ContactLogEntry, RegisterChange
+from reviews.apdr.models import Plan, Target
 from reviews.ehc import selectors
-from reviews.models import AnnualReview, EhcAssessmentRequest, Plan, Target
+from reviews.ehc.models import AnnualReview, EhcAssessmentRequest
 from send import policy
 from send.pdf import PdfJob, render_pdf
 from send.uploads import StoredFile

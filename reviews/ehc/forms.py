@@ -11,7 +11,8 @@ from django.forms.models import fields_for_model
 
 from provision.models import InterventionGroup
 from reviews.apdr.forms import DateInput
-from reviews.models import (
+from reviews.apdr.models import Progress
+from reviews.ehc.models import (
     SECTION_FIELDS,
     AnnualReview,
     EhcAmendment,
@@ -20,7 +21,6 @@ from reviews.models import (
     EhcPlan,
     EhcProvision,
     LaDecision,
-    Progress,
     ReviewInvitation,
 )
 from send.uploads import StoredFile

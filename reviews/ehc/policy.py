@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from pupils.models import Pupil
-from reviews.models import (
+from reviews.ehc.models import (
     AnnualReview,
     EhcAmendment,
     EhcAssessmentRequest,

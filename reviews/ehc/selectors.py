@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from pupils.models import Pupil
+from reviews.deadlines.models import Deadline, DeadlineState
 from reviews.deadlines.selectors import DEADLINE_RELATED
-from reviews.models import (
+from reviews.ehc.models import (
     SECTION_FIELDS,
     AnnualReview,
-    Deadline,
-    DeadlineState,
     EhcAssessmentRequest,
     EhcOutcome,
     EhcPlan,
@@ -66,7 +65,7 @@ def plan_detail(plan: EhcPlan) -> dict[str, Any]:
 
 
 def _targets_by_outcome(outcomes: list[EhcOutcome]) -> dict[int, list[Any]]:
-    from reviews.models import Target
+    from reviews.apdr.models import Target
 
     found: dict[int, list[Any]] = {}
     for target in Target.objects.filter(ehc_outcome__in=outcomes).select_related("plan").order_by("-plan__cycle"):

@@ -15,13 +15,14 @@ from django.utils import timezone
 from provision.models import InterventionGroup
 from pupils.models import Pupil
 from reviews import statutory
-from reviews.deadlines.services import (
+from reviews.apdr.models import Progress
+from reviews.ehc.deadlines import (
     review_interval,
     sync_plan_deadlines,
     sync_request_deadlines,
     sync_review_deadlines,
 )
-from reviews.models import (
+from reviews.ehc.models import (
     SECTION_FIELDS,
     AnnualReview,
     AssessDecision,
@@ -32,7 +33,6 @@ from reviews.models import (
     EhcProvision,
     LaDecision,
     OutcomeProgress,
-    Progress,
     RequestOutcome,
     ReviewInvitation,
     ReviewState,
@@ -198,7 +198,7 @@ def validate_plan(
             errors.add("issued_on", "The plan cannot be issued before the child's birth.")
         if reviewed is not None and reviewed < issued:
             errors.add("last_reviewed_on", f"The last review cannot come before the plan was issued ({_day(issued)}).")
-        under_five = issued < add_months(pupil.date_of_birth, 60)
+        under_five = statutory.is_under_five(pupil.date_of_birth, issued)
         if months != 12 and not (3 <= months <= 6):
             errors.add("review_every_months", "Review every 12 months, or every 3 to 6 for a child under 5.")
         elif months != 12 and not under_five:

@@ -32,15 +32,8 @@ from reviews.ehc.forms import (
     RequestForm,
     ScheduleForm,
 )
+from reviews.ehc.models import AnnualReview, EhcAssessmentRequest, EhcOutcome, EhcPlan, EhcProvision, ReviewInvitation
 from reviews.ehc.tasks import render_ehc_pdf
-from reviews.models import (
-    AnnualReview,
-    EhcAssessmentRequest,
-    EhcOutcome,
-    EhcPlan,
-    EhcProvision,
-    ReviewInvitation,
-)
 from send import policy
 from send.audit import record_access
 from send.celery import enqueue_on_commit

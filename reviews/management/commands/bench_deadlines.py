@@ -37,24 +37,14 @@ from django.utils import timezone
 from pupils.models import Pupil, SenStatus
 from pupils.upn import make_upn
 from reviews import statutory
+from reviews.apdr.models import Plan, PlanState, PlanTransition
 from reviews.apdr.selectors import REVIEW_WINDOW
 from reviews.apdr.tasks import scan_trust
-from reviews.deadlines.services import sync_review_deadlines
+from reviews.deadlines.models import Deadline, DeadlineState, Digest, Reminder
 from reviews.deadlines.tasks import scan_statutory_trust
 from reviews.ehc import services as ehc_services
-from reviews.models import (
-    AnnualReview,
-    Deadline,
-    DeadlineState,
-    Digest,
-    EhcPlan,
-    Plan,
-    PlanState,
-    PlanTransition,
-    Reminder,
-    ReviewInvitation,
-    ReviewState,
-)
+from reviews.ehc.deadlines import sync_review_deadlines
+from reviews.ehc.models import AnnualReview, EhcPlan, ReviewInvitation, ReviewState
 from schools.models import (
     ClassStaff,
     ClassStaffRole,

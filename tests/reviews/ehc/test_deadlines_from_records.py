@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reviews.deadlines import services as deadline_services
+from reviews.ehc import deadlines as ehc_deadlines
 from reviews.ehc import services as ehc_services
 from reviews.models import (
     AnnualReview,
@@ -127,11 +127,11 @@ def test_an_under_five_is_reviewed_on_their_own_cycle_until_they_turn_five(world
         assert (due.due_on, "Under 5" in due.rule) == (dt.date(2026, 9, 1), True)
         plan.last_reviewed_on = dt.date(2026, 9, 1)  # reviewed; now 4 years 8 months
         plan.save()
-        deadline_services.sync_plan_deadlines(plan)
+        ehc_deadlines.sync_plan_deadlines(plan)
         assert deadlines(a.trust, ehc_plan=plan, state="open")["review_by"].due_on == dt.date(2027, 3, 1)
         plan.last_reviewed_on = dt.date(2027, 2, 1)  # now five: back to twelve months
         plan.save()
-        deadline_services.sync_plan_deadlines(plan)
+        ehc_deadlines.sync_plan_deadlines(plan)
         assert deadlines(a.trust, ehc_plan=plan, state="open")["review_by"].due_on == dt.date(2028, 2, 1)
 
 
