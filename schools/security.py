@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from schools.http import TenantRequest
 from schools.models import Membership, SignIn, User
 from schools.policy import PUPIL_ROLES
 from send.audit import client_ip
@@ -64,7 +65,7 @@ class MfaRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TenantRequest) -> HttpResponse:
         user: Any = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return self.get_response(request)
@@ -78,7 +79,7 @@ class MfaRequiredMiddleware:
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
 
-def _url_name(request: HttpRequest) -> str | None:
+def _url_name(request: TenantRequest) -> str | None:
     from django.urls import Resolver404, resolve
 
     try:
@@ -93,7 +94,7 @@ class SessionLifetimeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TenantRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             started = request.session.get(SIGNED_IN_AT)
@@ -108,7 +109,7 @@ class SessionLifetimeMiddleware:
 
 
 @receiver(user_logged_in, dispatch_uid="schools.record_sign_in")
-def record_sign_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+def record_sign_in(sender: Any, request: TenantRequest | None, user: User, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
     request.session[SIGNED_IN_AT] = timezone.now().timestamp()
@@ -123,7 +124,7 @@ def record_sign_in(sender: Any, request: HttpRequest | None, user: User, **kwarg
 
 
 @receiver(user_logged_out, dispatch_uid="schools.record_sign_out")
-def record_sign_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+def record_sign_out(sender: Any, request: TenantRequest | None, user: User | None, **kwargs: Any) -> None:
     if request is None or user is None or not getattr(request, "session", None):
         return
     SignIn.objects.filter(user=user, session_key=request.session.session_key, ended_at__isnull=True).update(
@@ -140,7 +141,7 @@ def end_all_sessions(user: User) -> int:
     return deleted
 
 
-def recently_authenticated(request: HttpRequest) -> bool:
+def recently_authenticated(request: TenantRequest) -> bool:
     at = request.session.get(REAUTHENTICATED_AT)
     return at is not None and timezone.now().timestamp() - float(at) < settings.REAUTHENTICATE_MAX_AGE.total_seconds()
 
@@ -149,7 +150,7 @@ def reauthentication_required(view: Callable[..., HttpResponseBase]) -> Callable
     """Step-up: ask for the password (and the second factor, if enrolled) again before a sensitive action."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not recently_authenticated(request):
             return redirect(f"{reverse('reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)

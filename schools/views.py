@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +24,7 @@ from schools.forms import (
     SchoolYearForm,
     TermForm,
 )
+from schools.http import TenantRequest
 from schools.models import ApiClient, Federation, InsetDay, Membership, School, SchoolYear, Term, Trust
 from schools.security import reauthentication_required
 from send import policy
@@ -32,14 +33,14 @@ from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
-def _trust(request: HttpRequest) -> Trust:
-    trust: Trust = request.tenant.trust  # type: ignore[attr-defined]
+def _trust(request: TenantRequest) -> Trust:
+    trust: Trust = request.tenant.trust
     require(request, "manage", trust)
     return trust
 
 
 @tenant_required
-def admin_home(request: HttpRequest) -> HttpResponse:
+def admin_home(request: TenantRequest) -> HttpResponse:
     trust = _trust(request)
     schools: QuerySet[School] = policy.visible(
         request.user, School.objects.select_related("federation"), "change"
@@ -53,7 +54,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _school_form_view(request: HttpRequest, school: School | None) -> HttpResponse:
+def _school_form_view(request: TenantRequest, school: School | None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if school is not None:
         initial = {
@@ -80,19 +81,19 @@ def _school_form_view(request: HttpRequest, school: School | None) -> HttpRespon
 
 
 @tenant_required
-def school_create(request: HttpRequest) -> HttpResponse:
+def school_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     return _school_form_view(request, None)
 
 
 @tenant_required
-def school_edit(request: HttpRequest, school_uuid: str) -> HttpResponse:
+def school_edit(request: TenantRequest, school_uuid: str) -> HttpResponse:
     school = get_visible_or_404(request, School.objects.all(), "change", uuid=school_uuid)
     return _school_form_view(request, school)
 
 
 @tenant_required
-def federation_create(request: HttpRequest) -> HttpResponse:
+def federation_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = FederationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -109,7 +110,7 @@ def federation_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def year_create(request: HttpRequest) -> HttpResponse:
+def year_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = SchoolYearForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -124,7 +125,7 @@ def year_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def school_terms(request: HttpRequest, school_uuid: str) -> HttpResponse:
+def school_terms(request: TenantRequest, school_uuid: str) -> HttpResponse:
     school = get_visible_or_404(request, School.objects.all(), "change", uuid=school_uuid)
     term_form = TermForm(request.POST if request.POST.get("form") == "term" else None, prefix="term")
     inset_form = InsetDayForm(request.POST if request.POST.get("form") == "inset" else None, prefix="inset")
@@ -155,7 +156,7 @@ def school_terms(request: HttpRequest, school_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def term_edit(request: HttpRequest, term_uuid: str) -> HttpResponse:
+def term_edit(request: TenantRequest, term_uuid: str) -> HttpResponse:
     term = get_visible_or_404(request, Term.objects.select_related("school", "school_year"), "change", uuid=term_uuid)
     initial = {
         "school_year": term.school_year_id,
@@ -177,7 +178,7 @@ def term_edit(request: HttpRequest, term_uuid: str) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def term_delete(request: HttpRequest, term_uuid: str) -> HttpResponse:
+def term_delete(request: TenantRequest, term_uuid: str) -> HttpResponse:
     term = get_visible_or_404(request, Term.objects.select_related("school"), "delete", uuid=term_uuid)
     school_uuid = term.school.uuid
     services.delete_term(term)
@@ -186,7 +187,7 @@ def term_delete(request: HttpRequest, term_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: TenantRequest) -> HttpResponse:
     _trust(request)
     memberships = selectors.staff_memberships(request.user)
     return render(request, "schools/staff_list.html", {"memberships": memberships})
@@ -194,14 +195,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.invite_staff(
                 **form.cleaned_data,
-                invited_by=request.user,  # type: ignore[arg-type]
+                invited_by=request.user,
                 base_url=request.build_absolute_uri("/")[:-1],
             )
         except ValidationError as error:
@@ -214,7 +215,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_edit(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(
         request, Membership.objects.select_related("user", "school"), "change", uuid=membership_uuid
     )
@@ -233,7 +234,7 @@ def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 @reauthentication_required
-def membership_delete(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_delete(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(request, Membership.objects.select_related("user"), "delete", uuid=membership_uuid)
     if membership.user_id == request.user.pk and membership.role == "admin":
         messages.error(request, "You cannot remove your own administrator role.")
@@ -246,7 +247,7 @@ def membership_delete(request: HttpRequest, membership_uuid: str) -> HttpRespons
 @require_POST
 @tenant_required
 @reauthentication_required
-def membership_reset_two_factor(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_reset_two_factor(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(request, Membership.objects.select_related("user"), "change", uuid=membership_uuid)
     services.reset_second_factor(membership)
     messages.success(
@@ -259,7 +260,7 @@ def membership_reset_two_factor(request: HttpRequest, membership_uuid: str) -> H
 
 
 @tenant_required
-def api_client_list(request: HttpRequest) -> HttpResponse:
+def api_client_list(request: TenantRequest) -> HttpResponse:
     _trust(request)
     clients: list[ApiClient] = list(policy.visible(request.user, ApiClient.objects.all(), "view").order_by("name"))
     names = {school.pk: school.name for school in School.objects.all()}
@@ -268,13 +269,13 @@ def api_client_list(request: HttpRequest) -> HttpResponse:
     return render(request, "schools/api_client_list.html", {"clients": clients})
 
 
-def _token_page(request: HttpRequest, client: ApiClient, token: str) -> HttpResponse:
+def _token_page(request: TenantRequest, client: ApiClient, token: str) -> HttpResponse:
     return render(request, "schools/api_client_token.html", {"client": client, "token": token})
 
 
 @tenant_required
 @reauthentication_required
-def api_client_create(request: HttpRequest) -> HttpResponse:
+def api_client_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = ApiClientForm(request.POST or None, initial={"can_read": True, "all_schools": True})
     if request.method == "POST" and form.is_valid():
@@ -287,7 +288,7 @@ def api_client_create(request: HttpRequest) -> HttpResponse:
                 all_schools=data["all_schools"],
                 schools=list(data["schools"]),
                 rate_limit_per_minute=data["rate_limit_per_minute"],
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -298,7 +299,7 @@ def api_client_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def api_client_edit(request: HttpRequest, client_uuid: str) -> HttpResponse:
+def api_client_edit(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
     initial = {
         "can_read": client.can_read,
@@ -330,7 +331,7 @@ def api_client_edit(request: HttpRequest, client_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 @reauthentication_required
-def api_client_rotate(request: HttpRequest, client_uuid: str) -> HttpResponse:
+def api_client_rotate(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
     try:
         token = services.rotate_api_client_token(client)
@@ -343,7 +344,7 @@ def api_client_rotate(request: HttpRequest, client_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 @reauthentication_required
-def api_client_revoke(request: HttpRequest, client_uuid: str) -> HttpResponse:
+def api_client_revoke(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
     services.revoke_api_client(client)
     messages.success(request, f"{client.name} revoked: its token no longer works.")
@@ -354,22 +355,22 @@ def api_client_revoke(request: HttpRequest, client_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: TenantRequest) -> HttpResponse:
     """Send each role where it works: pupil roles to the register, admins to the admin area, governors to figures."""
-    if policy.can(request.user, "view_pupils", request.tenant.trust):  # type: ignore[attr-defined]
+    if policy.can(request.user, "view_pupils", request.tenant.trust):
         return redirect("pupils:register")
-    if policy.can(request.user, "manage", request.tenant.trust):  # type: ignore[attr-defined]
+    if policy.can(request.user, "manage", request.tenant.trust):
         return redirect("schools:admin_home")
-    if policy.can(request.user, "view_reports", request.tenant.trust):  # type: ignore[attr-defined]
+    if policy.can(request.user, "view_reports", request.tenant.trust):
         return redirect("pupils:summary")
     return render(request, "home.html")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def switch(request: HttpRequest) -> HttpResponse:
+def switch(request: TenantRequest) -> HttpResponse:
     """Choose the trust (for people with roles in several) and the school to focus on."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request.tenant
     if request.method == "POST":
         if "trust" in request.POST:
             wanted = request.POST["trust"]

@@ -28,7 +28,7 @@ class Tenant:
     """What the request acts for: the trust, the user's choices of trust, and the chosen school."""
 
     def __init__(self, trust: Any | None, choices: list[Any], school_id: int | None) -> None:
-        self.trust = trust
+        self.trust: Any = trust  # the tenant model (settings.TENANT_MODEL), or None before one is chosen
         self.choices = choices
         self.school_id = school_id
 
@@ -44,7 +44,7 @@ class Tenant:
 @cache
 def _trusts_of_user() -> Callable[[Any], list[Any]]:
     """settings.TENANT_CHOICES: a user's trusts, each with `.trust` (the schools app gives it)."""
-    return import_string(settings.TENANT_CHOICES)  # type: ignore[no-any-return]
+    return import_string(settings.TENANT_CHOICES)
 
 
 def resolve_tenant(request: HttpRequest) -> Tenant:

@@ -251,7 +251,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "plan-reviews": {"task": "reviews.scan_plan_reviews", "schedule": crontab(hour=6, minute=30)},
     # Each morning: statutory deadlines entering a warning window become reminders, then the day's e-mail digests.
     "statutory-deadlines": {"task": "reviews.scan_statutory_deadlines", "schedule": crontab(hour=6, minute=0)},
+    # Each night: prepared PDFs older than PDF_KEEP_DAYS are deleted, rows and files.
+    "expire-pdfs": {"task": "send.expire_pdf_jobs", "schedule": crontab(hour=2, minute=30)},
 }
+# Prepared PDFs (passports, plans, reports) are kept this many days, then deleted; a worker's passing failure to
+# render one is retried this many times (with backoff) before the job fails with a reason.
+PDF_KEEP_DAYS = int(os.environ.get("PDF_KEEP_DAYS", "7"))
+PDF_RETRIES = int(os.environ.get("PDF_RETRIES", "3"))
 # The warning windows of statutory deadlines, in days before the due date; -1 means "overdue".
 DEADLINE_REMINDER_DAYS = tuple(int(days) for days in env_list("DEADLINE_REMINDER_DAYS", "28,14,7,0,-1"))
 # ... and of SEN support plan reviews (the class teacher's): two weeks before, and once overdue.

@@ -132,8 +132,9 @@ def store_upload(upload: UploadedFile, owner: Any, uploaded_by: Any) -> StoredFi
 
 def files_of(owner: Any) -> QuerySet[StoredFile]:
     """The files stored against a record (a pupil's documents), newest first."""
+    meta = owner._meta
     return StoredFile.objects.filter(
-        owner_type=ContentType.objects.get_for_model(owner), owner_id=str(owner.pk)
+        owner_type__app_label=meta.app_label, owner_type__model=meta.model_name, owner_id=str(owner.pk)
     ).order_by("-uploaded_at")
 
 

@@ -22,8 +22,16 @@ def sync_plan_review_deadline(plan: Plan) -> None:
     if plan.state in OPEN_PLAN_STATES:
         wanted.append(Wanted(key, DeadlineKind.PLAN_REVIEW, plan.review_on, PLAN_REVIEW_RULE, f"Cycle {plan.cycle}"))
     elif plan.state == "reviewed":
-        wanted.append(Wanted(key, DeadlineKind.PLAN_REVIEW, plan.review_on, PLAN_REVIEW_RULE, f"Cycle {plan.cycle}",
-                             met_on=plan.reviewed_on or plan.review_on))  # fmt: skip
+        wanted.append(
+            Wanted(
+                key,
+                DeadlineKind.PLAN_REVIEW,
+                plan.review_on,
+                PLAN_REVIEW_RULE,
+                f"Cycle {plan.cycle}",
+                met_on=plan.reviewed_on or plan.review_on,
+            )
+        )
     apply_deadlines(plan.pupil, {"plan": plan}, wanted, f"plan:{plan.pk}:")
 
 
@@ -49,8 +57,11 @@ UPDATE {deadline} d SET state = 'met', met_on = coalesce(p.reviewed_on, p.review
 
 
 def sync_all_plan_review_deadlines() -> None:
-    params: dict[str, Any] = {"trust": require_trust_id(), "rule": PLAN_REVIEW_RULE,
-                              "open_states": list(OPEN_PLAN_STATES)}  # fmt: skip
+    params: dict[str, Any] = {
+        "trust": require_trust_id(),
+        "rule": PLAN_REVIEW_RULE,
+        "open_states": list(OPEN_PLAN_STATES),
+    }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(table_sql(SYNC_PLAN_REVIEWS), params)
         cursor.execute(table_sql(MEET_REVIEWED_PLANS), params)

@@ -280,10 +280,17 @@ def close_review(
     Target.objects.bulk_create(
         [
             Target(
-                plan=next_plan, trust_id=next_plan.trust_id, outcome=t.outcome, wording=t.wording,
-                success_criteria=t.success_criteria, provision=t.provision, who=t.who, carried_from=t, position=i,
+                plan=next_plan,
+                trust_id=next_plan.trust_id,
+                outcome=t.outcome,
+                wording=t.wording,
+                success_criteria=t.success_criteria,
+                provision=t.provision,
+                who=t.who,
+                carried_from=t,
+                position=i,
             )
             for i, t in enumerate(t for t in targets if t.pk in carry_forward)
         ]
-    )  # fmt: skip
+    )
     return next_plan

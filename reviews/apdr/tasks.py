@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.utils import timezone
 
+from reviews.apdr import selectors
 from reviews.apdr.models import Plan, PlanState, PlanTransition
 from reviews.apdr.selectors import REVIEW_WINDOW
 from schools.models import Trust
+from send import policy
 from send.celery import app, tenant_task
+from send.pdf import PdfJob, render_pdf, run_pdf_job
 from send.tenancy import no_tenant
-
-log = logging.getLogger(__name__)
 
 
 @app.task(name="reviews.scan_plan_reviews")
@@ -43,45 +42,36 @@ def scan_trust(trust_id: int) -> int:
             PlanTransition.objects.bulk_create(
                 [
                     PlanTransition(
-                        plan_id=pk, trust_id=trust_id, action="mark_due", from_state=PlanState.ACTIVE,
-                        to_state=PlanState.DUE, comment="The review is within two weeks.",
+                        plan_id=pk,
+                        trust_id=trust_id,
+                        action="mark_due",
+                        from_state=PlanState.ACTIVE,
+                        to_state=PlanState.DUE,
+                        comment="The review is within two weeks.",
                     )
                     for pk in due
                 ]
-            )  # fmt: skip
+            )
     return len(due)
+
+
+def _plan(job: PdfJob) -> bytes:
+    """A plan for the parents' meeting, or the same in plain language, as the requester may see it."""
+    plan: Plan = policy.visible(
+        job.requested_by, Plan.objects.select_related("pupil__school", "pupil__school_class"), "view"
+    ).get(uuid=job.subject_id)
+    context = {
+        "plan": plan,
+        "pupil": plan.pupil,
+        "school": plan.pupil.school,
+        "label": plan.pupil.school.plan_label,
+        "plain": job.kind == "plan_plain",
+        "title": job.title,
+        **selectors.plan_detail(plan),
+    }
+    return render_pdf("reviews/pdf/plan.html", context)
 
 
 @tenant_task(name="reviews.render_plan_pdf", acks_late=True)
 def render_plan_pdf(trust_id: int, job_id: int) -> str:
-    """A plan for the parents' meeting, or the same in plain language, as the requester may see it."""
-    from reviews.apdr import selectors
-    from send import policy
-    from send.pdf import PdfJob, fail_job, finish_job, render_pdf
-
-    job = PdfJob.objects.select_related("requested_by").get(pk=job_id)
-    if job.state != PdfJob.State.PENDING:
-        return job.state
-    try:
-        plan: Plan = policy.visible(
-            job.requested_by, Plan.objects.select_related("pupil__school", "pupil__school_class"), "view"
-        ).get(uuid=job.subject_id)
-        context = {
-            "plan": plan,
-            "pupil": plan.pupil,
-            "school": plan.pupil.school,
-            "label": plan.pupil.school.plan_label,
-            "plain": job.kind == "plan_plain",
-            "title": job.title,
-            **selectors.plan_detail(plan),
-        }
-        pdf = render_pdf("reviews/pdf/plan.html", context)
-    except Plan.DoesNotExist:
-        fail_job(job, "You can no longer see this plan.")
-        return job.state
-    except Exception:
-        log.exception("Rendering PDF job %s failed", job.pk)
-        fail_job(job, "The document could not be prepared. Try again; if it fails again, tell your administrator.")
-        raise
-    finish_job(job, pdf)
-    return job.state
+    return run_pdf_job(job_id, _plan)

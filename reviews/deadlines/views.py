@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from reviews.deadlines import selectors
 from reviews.deadlines import services as deadline_services
 from reviews.deadlines.forms import PreferenceForm
 from reviews.deadlines.models import NotificationPreference
+from schools.http import TenantRequest
 from send import policy
 from send.shortcuts import require, tenant_required
 from send.tenancy import no_tenant, tenant_context
@@ -25,8 +26,8 @@ from send.tenancy import no_tenant, tenant_context
 
 
 @tenant_required
-def statutory_calendar(request: HttpRequest) -> HttpResponse:
-    require(request, "oversee_plans", request.tenant.trust)  # type: ignore[attr-defined]
+def statutory_calendar(request: TenantRequest) -> HttpResponse:
+    require(request, "oversee_plans", request.tenant.trust)
     today = timezone.localdate()
     return render(
         request,
@@ -36,7 +37,7 @@ def statutory_calendar(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def reminders(request: HttpRequest) -> HttpResponse:
+def reminders(request: TenantRequest) -> HttpResponse:
     preference = policy.visible(request.user, NotificationPreference).first()
     form = PreferenceForm(
         request.POST or None, initial={"email_digest": preference.email_digest if preference else True}
@@ -59,7 +60,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def reminders_read(request: HttpRequest) -> HttpResponse:
+def reminders_read(request: TenantRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("reminder") if v.isdigit()]
     count = deadline_services.mark_read(request.user.pk or 0, ids or None)
     messages.success(request, f"{count} reminder{'s' if count != 1 else ''} marked as read.")
@@ -68,7 +69,7 @@ def reminders_read(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+def calendar_feed_new(request: TenantRequest) -> HttpResponse:
     """A new private address for the person's calendar feed, shown once."""
     token = deadline_services.new_feed_token(request.user)
     request.session["feed_url"] = request.build_absolute_uri(reverse("reviews:calendar_feed", args=[token]))
@@ -81,7 +82,7 @@ def initials(pupil: Pupil) -> str:
     return f"{name}, {pupil.get_year_group_display()}"
 
 
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+def calendar_feed(request: TenantRequest, token: str) -> HttpResponse:
     """The person's deadlines as iCalendar. The address is the secret (only its hash is stored), so calendar
     apps can fetch it without signing in; what it shows is still filtered by the person's roles today, and names
     no pupil (initials and year group, with a link that needs signing in)."""

@@ -16,8 +16,8 @@ from reviews.apdr.models import Plan, Target
 from reviews.ehc import selectors
 from reviews.ehc.models import AnnualReview, EhcAssessmentRequest
 from send import policy
-from send.pdf import PdfJob, render_pdf
-from send.uploads import StoredFile
+from send.pdf import NoLongerVisible, PdfJob, render_pdf
+from send.uploads import files_of
 
 EVIDENCE_PACK = "ehc_evidence_pack"
 REVIEW_REPORT = "annual_review_report"
@@ -49,9 +49,7 @@ def evidence_pack_context(user: Any, request: EhcAssessmentRequest) -> dict[str,
         "provision": lines,
         "provision_total": money(sum((line.cost for line in lines), Decimal("0"))),
         "documents": list(  # the pupil's documents go with the pupil, whom the requester may open
-            StoredFile.objects.filter(
-                owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk)
-            ).order_by("-uploaded_at")
+            files_of(pupil)
         ),
         "contact_log": list(
             policy.visible(user, ContactLogEntry.objects.filter(pupil=pupil)).order_by("-happened_on")[:30]
@@ -72,7 +70,7 @@ def review_report_context(review: AnnualReview) -> dict[str, Any]:
 
 
 def render_ehc_document(job: PdfJob) -> bytes:
-    """Raises LookupError when the requester can no longer see the record."""
+    """Raises NoLongerVisible when the requester can no longer see the record."""
     user = job.requested_by
     if job.kind == EVIDENCE_PACK:
         request = (
@@ -81,7 +79,7 @@ def render_ehc_document(job: PdfJob) -> bytes:
             .first()
         )
         if request is None:
-            raise LookupError(job.subject_id)
+            raise NoLongerVisible(job.subject_id)
         return render_pdf(
             "reviews/pdf/evidence_pack.html", {"title": job.title, **evidence_pack_context(user, request)}
         )
@@ -92,6 +90,6 @@ def render_ehc_document(job: PdfJob) -> bytes:
             .first()
         )
         if review is None:
-            raise LookupError(job.subject_id)
+            raise NoLongerVisible(job.subject_id)
         return render_pdf("reviews/pdf/review_report.html", {"title": job.title, **review_report_context(review)})
-    raise LookupError(job.kind)
+    raise ValueError(f"No EHC document of kind {job.kind!r}")

@@ -33,7 +33,7 @@ class EhcRecordRule(policy.Rule):
     def _pupil(self, obj: Any) -> Pupil:
         for name in self.pupil_path.split("__"):
             obj = getattr(obj, name)
-        return obj  # type: ignore[no-any-return]
+        return obj
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         if action == "view":

@@ -1,15 +1,13 @@
-"""EHC pages: needs assessment requests and their evidence pack, EHC plans (sections A–K, outcomes, provision,
-amendments, ceasing), annual reviews from scheduling to the LA's decision, the statutory calendar, a person's
-reminders and preferences, and their private calendar feed."""
+"""EHC pages: needs assessment requests and their evidence pack, and EHC plans (sections A–K, outcomes, provision,
+amendments, ceasing). Annual reviews are in `review_views`; the statutory calendar and reminders in
+`reviews.deadlines.views`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,69 +16,41 @@ from django.views.decorators.http import require_POST
 from provision.models import InterventionGroup
 from pupils.models import Pupil
 from reviews.ehc import selectors, services
-from reviews.ehc.documents import EVIDENCE_PACK, REVIEW_REPORT
-from reviews.ehc.forms import (
-    AmendmentForm,
-    CeaseForm,
-    DecisionForm,
-    InvitationForm,
-    MeetingForm,
-    OutcomeForm,
-    PlanForm,
-    ProvisionForm,
-    ReportSentForm,
-    RequestForm,
-    ScheduleForm,
-)
-from reviews.ehc.models import AnnualReview, EhcAssessmentRequest, EhcOutcome, EhcPlan, EhcProvision, ReviewInvitation
+from reviews.ehc.documents import EVIDENCE_PACK
+from reviews.ehc.forms import AmendmentForm, CeaseForm, OutcomeForm, PlanForm, ProvisionForm, RequestForm
+from reviews.ehc.models import EhcAssessmentRequest, EhcOutcome, EhcPlan, EhcProvision
 from reviews.ehc.tasks import render_ehc_pdf
+from schools.http import TenantRequest
 from send import policy
 from send.audit import record_access
-from send.celery import enqueue_on_commit
-from send.forms import add_service_errors
-from send.pdf import PdfJob
+from send.forms import save_form
+from send.pdf import request_pdf
 from send.shortcuts import get_visible_or_404, require, tenant_required
-from send.uploads import StoredFile
+from send.uploads import files_of
 
 
-def _page(request: HttpRequest, form: Form, *, title: str, caption: str, back: str, button: str) -> HttpResponse:
-    return render(
-        request,
-        "reviews/ehc/form.html",
-        {"form": form, "title": title, "caption": caption, "back": back, "button": button},
-    )
+def page(request: TenantRequest, form: Form, *, title: str, caption: str, back: str, button: str) -> HttpResponse:
+    """The one form page of the EHC records: a form, where it is about, the way back."""
+    context = {"form": form, "title": title, "caption": caption, "back": back, "button": button}
+    return render(request, "reviews/ehc/form.html", context)
 
 
-def _saved(request: HttpRequest, form: Form, save: Any, message: str) -> bool:
-    """Run the service; its field errors go on the form (nothing is saved), success is a message."""
-    try:
-        save()
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    messages.success(request, message)
-    return True
-
-
-def _posted(request: HttpRequest, form: Form, save: Any, message: str) -> bool:
-    """A valid POST whose service call succeeded (`save` gets the cleaned data)."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    return _saved(request, form, lambda: save(form.cleaned_data), message)
-
-
-def _pupil(request: HttpRequest, pupil_uuid: str) -> Pupil:
+def pupil_or_404(request: TenantRequest, pupil_uuid: str) -> Pupil:
     return get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
 
 
-def _request(request: HttpRequest, request_uuid: str, action: str = "view") -> EhcAssessmentRequest:
+def pdf(request: TenantRequest, kind: str, title: str, subject: Any) -> HttpResponse:
+    return request_pdf(request, render_ehc_pdf, kind=kind, title=title, subject_id=str(subject.uuid))
+
+
+def _request(request: TenantRequest, request_uuid: str, action: str = "view") -> EhcAssessmentRequest:
     found = get_visible_or_404(request, EhcAssessmentRequest.objects.select_related("pupil__school"), uuid=request_uuid)
     if action != "view":
         require(request, action, found)
     return found
 
 
-def _plan(request: HttpRequest, plan_uuid: str, action: str = "view") -> EhcPlan:
+def _plan(request: TenantRequest, plan_uuid: str, action: str = "view") -> EhcPlan:
     found = get_visible_or_404(
         request, EhcPlan.objects.select_related("pupil__school", "pupil__school_class", "document"), uuid=plan_uuid
     )
@@ -89,57 +59,35 @@ def _plan(request: HttpRequest, plan_uuid: str, action: str = "view") -> EhcPlan
     return found
 
 
-def _review(request: HttpRequest, review_uuid: str, action: str = "view") -> AnnualReview:
-    found = get_visible_or_404(
-        request, AnnualReview.objects.select_related("ehc_plan__pupil__school"), uuid=review_uuid
-    )
-    if action != "view":
-        require(request, action, found)
-    return found
-
-
-def _documents(pupil: Pupil) -> Any:
-    return StoredFile.objects.filter(
-        owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk)
-    ).order_by("-uploaded_at")
-
-
-def _pdf(request: HttpRequest, kind: str, title: str, subject: Any) -> HttpResponse:
-    job = PdfJob.objects.create(
-        kind=kind,
-        title=title,
-        subject_id=str(subject.uuid),
-        requested_by=request.user,  # type: ignore[misc]
-    )
-    enqueue_on_commit(render_ehc_pdf, job.trust_id, job.pk)
-    return redirect("document", job_uuid=job.uuid)
+def _plan_page(request: TenantRequest, plan: EhcPlan, form: Form, title: str, button: str = "Save") -> HttpResponse:
+    back = reverse("reviews:ehc_plan", args=[plan.uuid])
+    return page(request, form, title=title, caption=plan.pupil.display_name, back=back, button=button)
 
 
 # --- Requests ----------------------------------------------------------------------------------------------------
 
 
 @tenant_required
-def request_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
-    pupil = _pupil(request, pupil_uuid)
+def request_new(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
+    pupil = pupil_or_404(request, pupil_uuid)
     require(request, "write", EhcAssessmentRequest(pupil=pupil, trust_id=pupil.trust_id))
-    form = RequestForm(request.POST or None, initial={"requested_by": "school", "decision": "pending",
-                                                      "outcome": "open"})  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        saved: dict[str, EhcAssessmentRequest] = {}
-
-        def save() -> None:
-            saved["request"] = services.save_request(pupil, None, by=request.user, **form.cleaned_data)
-
-        if _saved(request, form, save, "Request recorded: its statutory deadlines are on the calendar."):
-            return redirect("reviews:ehc_request", request_uuid=saved["request"].uuid)
-    return _page(
-        request, form, title="Record a request for an EHC needs assessment", caption=pupil.display_name,
-        back=reverse("pupils:record", args=[pupil.uuid]), button="Save the request",
-    )  # fmt: skip
+    initial = {"requested_by": "school", "decision": "pending", "outcome": "open"}
+    form = RequestForm(request.POST or None, initial=initial)
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.save_request(pupil, None, by=request.user, **data),
+        "Request recorded: its statutory deadlines are on the calendar.",
+    )
+    if saved is not None:
+        return redirect("reviews:ehc_request", request_uuid=saved.uuid)
+    back = reverse("pupils:record", args=[pupil.uuid])
+    title = "Record a request for an EHC needs assessment"
+    return page(request, form, title=title, caption=pupil.display_name, back=back, button="Save the request")
 
 
 @tenant_required
-def request_detail(request: HttpRequest, request_uuid: str) -> HttpResponse:
+def request_detail(request: TenantRequest, request_uuid: str) -> HttpResponse:
     found = _request(request, request_uuid)
     record_access(request, found.pupil, action="view_ehc_request")
     return render(
@@ -156,36 +104,36 @@ def request_detail(request: HttpRequest, request_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def request_edit(request: HttpRequest, request_uuid: str) -> HttpResponse:
+def request_edit(request: TenantRequest, request_uuid: str) -> HttpResponse:
     found = _request(request, request_uuid, "write")
     initial = {name: getattr(found, name) for name in services.REQUEST_FIELDS}
     form = RequestForm(request.POST or None, initial=initial)
-    if _posted(
+    saved = save_form(
         request,
         form,
         lambda data: services.save_request(found.pupil, found, by=request.user, **data),
         "Request updated.",
-    ):
+    )
+    if saved is not None:
         return redirect("reviews:ehc_request", request_uuid=found.uuid)
-    return _page(
-        request, form, title="The request and the LA's decisions", caption=found.pupil.display_name,
-        back=reverse("reviews:ehc_request", args=[found.uuid]), button="Save",
-    )  # fmt: skip
+    back = reverse("reviews:ehc_request", args=[found.uuid])
+    title = "The request and the LA's decisions"
+    return page(request, form, title=title, caption=found.pupil.display_name, back=back, button="Save")
 
 
 @require_POST
 @tenant_required
-def request_pack(request: HttpRequest, request_uuid: str) -> HttpResponse:
+def request_pack(request: TenantRequest, request_uuid: str) -> HttpResponse:
     found = _request(request, request_uuid, "write")
-    return _pdf(request, EVIDENCE_PACK, f"EHC needs assessment evidence: {found.pupil.display_name}", found)
+    return pdf(request, EVIDENCE_PACK, f"EHC needs assessment evidence: {found.pupil.display_name}", found)
 
 
 # --- Plans -------------------------------------------------------------------------------------------------------
 
 
 @tenant_required
-def plan_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
-    pupil = _pupil(request, pupil_uuid)
+def plan_new(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
+    pupil = pupil_or_404(request, pupil_uuid)
     require(request, "write", EhcPlan(pupil=pupil, trust_id=pupil.trust_id))
     from_request = None
     if request.GET.get("request"):
@@ -194,25 +142,27 @@ def plan_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
         )
     initial: dict[str, Any] = {"review_every_months": 12}
     if from_request is not None:
-        initial |= {"local_authority": from_request.local_authority, "case_officer": from_request.case_officer,
-                    "issued_on": from_request.outcome_on}  # fmt: skip
-    form = PlanForm(request.POST or None, initial=initial, documents=_documents(pupil))
-    if request.method == "POST" and form.is_valid():
-        saved: dict[str, EhcPlan] = {}
-
-        def save() -> None:
-            saved["plan"] = services.save_plan(pupil, None, by=request.user, request=from_request, **form.cleaned_data)
-
-        if _saved(request, form, save, "EHC plan recorded: now add its outcomes (E) and provision (F)."):
-            return redirect("reviews:ehc_plan", plan_uuid=saved["plan"].uuid)
-    return _page(
-        request, form, title="Record an issued EHC plan", caption=pupil.display_name,
-        back=reverse("pupils:record", args=[pupil.uuid]), button="Save the plan",
-    )  # fmt: skip
+        initial |= {
+            "local_authority": from_request.local_authority,
+            "case_officer": from_request.case_officer,
+            "issued_on": from_request.outcome_on,
+        }
+    form = PlanForm(request.POST or None, initial=initial, documents=files_of(pupil))
+    saved = save_form(
+        request,
+        form,
+        lambda data: services.save_plan(pupil, None, by=request.user, request=from_request, **data),
+        "EHC plan recorded: now add its outcomes (E) and provision (F).",
+    )
+    if saved is not None:
+        return redirect("reviews:ehc_plan", plan_uuid=saved.uuid)
+    back = reverse("pupils:record", args=[pupil.uuid])
+    title = "Record an issued EHC plan"
+    return page(request, form, title=title, caption=pupil.display_name, back=back, button="Save the plan")
 
 
 @tenant_required
-def plan_detail(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def plan_detail(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid)
     record_access(request, plan.pupil, action="view_ehc_plan")
     detail = selectors.plan_detail(plan)
@@ -232,229 +182,74 @@ def plan_detail(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def plan_edit(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def plan_edit(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     initial = {name: getattr(plan, name) for name in services.PLAN_FIELDS}
-    form = PlanForm(request.POST or None, initial=initial, documents=_documents(plan.pupil))
-    if _posted(
+    form = PlanForm(request.POST or None, initial=initial, documents=files_of(plan.pupil))
+    saved = save_form(
         request, form, lambda data: services.save_plan(plan.pupil, plan, by=request.user, **data), "Plan saved."
-    ):
+    )
+    if saved is not None:
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
-    return _page(
-        request, form, title="The plan's dates and sections", caption=plan.pupil.display_name,
-        back=reverse("reviews:ehc_plan", args=[plan.uuid]), button="Save",
-    )  # fmt: skip
+    return _plan_page(request, plan, form, "The plan's dates and sections")
 
 
 @tenant_required
-def outcome_edit(request: HttpRequest, plan_uuid: str, outcome_uuid: str | None = None) -> HttpResponse:
+def outcome_edit(request: TenantRequest, plan_uuid: str, outcome_uuid: str | None = None) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     outcome = (
         get_visible_or_404(request, EhcOutcome.objects.filter(ehc_plan=plan), "write", uuid=outcome_uuid)
         if outcome_uuid
         else None
     )
-    form = OutcomeForm(request.POST or None, initial={"text": outcome.text, "timeframe": outcome.timeframe}
-                       if outcome else {"timeframe": "1y"})  # fmt: skip
-    if _posted(request, form, lambda data: services.save_outcome(plan, outcome, **data), "Outcome saved."):
+    initial = {"text": outcome.text, "timeframe": outcome.timeframe} if outcome else {"timeframe": "1y"}
+    form = OutcomeForm(request.POST or None, initial=initial)
+    if save_form(request, form, lambda data: services.save_outcome(plan, outcome, **data), "Outcome saved."):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
-    return _page(
-        request, form, title="Change the outcome" if outcome else "Add an outcome (section E)",
-        caption=plan.pupil.display_name, back=reverse("reviews:ehc_plan", args=[plan.uuid]), button="Save",
-    )  # fmt: skip
+    return _plan_page(request, plan, form, "Change the outcome" if outcome else "Add an outcome (section E)")
 
 
 @tenant_required
-def provision_edit(request: HttpRequest, plan_uuid: str, item_uuid: str | None = None) -> HttpResponse:
+def provision_edit(request: TenantRequest, plan_uuid: str, item_uuid: str | None = None) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     item = (
         get_visible_or_404(request, EhcProvision.objects.filter(ehc_plan=plan), "write", uuid=item_uuid)
         if item_uuid
         else None
     )
-    initial = (
-        {k: getattr(item, k) for k in ("description", "frequency", "delivered_by", "outcome", "group")} if item else {}
-    )
+    fields = ("description", "frequency", "delivered_by", "outcome", "group")
+    initial = {k: getattr(item, k) for k in fields} if item else {}
     form = ProvisionForm(
         request.POST or None,
         initial=initial,
         outcomes=plan.outcomes.all(),
         groups=InterventionGroup.objects.filter(school_id=plan.pupil.school_id).order_by("-starts_on", "name"),
     )
-    if _posted(request, form, lambda data: services.save_provision(plan, item, **data), "Provision saved."):
+    if save_form(request, form, lambda data: services.save_provision(plan, item, **data), "Provision saved."):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
-    return _page(
-        request, form, title="Change the provision" if item else "Add provision (section F)",
-        caption=plan.pupil.display_name, back=reverse("reviews:ehc_plan", args=[plan.uuid]), button="Save",
-    )  # fmt: skip
+    return _plan_page(request, plan, form, "Change the provision" if item else "Add provision (section F)")
 
 
 @tenant_required
-def amendment_new(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def amendment_new(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     form = AmendmentForm(request.POST or None)
-    if _posted(
+    if save_form(
         request, form, lambda data: services.record_amendment(plan, by=request.user, **data), "Amendment recorded."
     ):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
-    return _page(
-        request, form, title="Record an amended plan", caption=plan.pupil.display_name,
-        back=reverse("reviews:ehc_plan", args=[plan.uuid]), button="Record",
-    )  # fmt: skip
+    return _plan_page(request, plan, form, "Record an amended plan", "Record")
 
 
 @tenant_required
-def plan_cease(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def plan_cease(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     form = CeaseForm(request.POST or None)
-    if _posted(
+    if save_form(
         request,
         form,
         lambda data: services.cease_plan(plan, **data),
         "The plan is recorded as ceased; its open deadlines are closed.",
     ):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)
-    return _page(
-        request, form, title="Record that the plan ceased", caption=plan.pupil.display_name,
-        back=reverse("reviews:ehc_plan", args=[plan.uuid]), button="Record",
-    )  # fmt: skip
-
-
-# --- Annual reviews ----------------------------------------------------------------------------------------------
-
-
-@tenant_required
-def review_new(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
-    pupil = _pupil(request, pupil_uuid)
-    plan = services.current_plan(pupil)
-    require(request, "write", plan or EhcPlan(pupil=pupil, trust_id=pupil.trust_id))
-    initial = {"meeting_on": services.next_review_due(plan)} if plan else {}
-    form = ScheduleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        saved: dict[str, AnnualReview] = {}
-
-        def save() -> None:
-            saved["review"] = services.schedule_annual_review(pupil, by=request.user, **form.cleaned_data)
-
-        if _saved(request, form, save, "Annual review scheduled: now send the invitations and advice requests."):
-            return redirect("reviews:annual_review", review_uuid=saved["review"].uuid)
-    due = f" (due by {services.next_review_due(plan):%-d %B %Y})" if plan else ""
-    return _page(
-        request, form, title=f"Schedule the annual review{due}", caption=pupil.display_name,
-        back=reverse("pupils:record", args=[pupil.uuid]), button="Schedule",
-    )  # fmt: skip
-
-
-@tenant_required
-def review_detail(request: HttpRequest, review_uuid: str) -> HttpResponse:
-    review = _review(request, review_uuid)
-    record_access(request, review.ehc_plan.pupil, action="view_annual_review")
-    return render(
-        request,
-        "reviews/ehc/review.html",
-        {
-            "review": review,
-            "pupil": review.ehc_plan.pupil,
-            "can_write": policy.can(request.user, "write", review),
-            "today": timezone.localdate(),
-            **selectors.review_detail(review),
-        },
-    )
-
-
-@tenant_required
-def review_edit(request: HttpRequest, review_uuid: str) -> HttpResponse:
-    review = _review(request, review_uuid, "write")
-    form = ScheduleForm(request.POST or None, initial={"meeting_on": review.meeting_on,
-                                                       "is_phase_transfer": review.is_phase_transfer})  # fmt: skip
-    if _posted(
-        request,
-        form,
-        lambda data: services.reschedule_review(review, **data),
-        "Meeting moved; its deadlines follow it.",
-    ):
-        return redirect("reviews:annual_review", review_uuid=review.uuid)
-    return _back_to_review(request, review, form, "Move the meeting", "Save")
-
-
-def _back_to_review(request: HttpRequest, review: AnnualReview, form: Form, title: str, button: str) -> HttpResponse:
-    return _page(
-        request, form, title=title, caption=f"Annual review of {review.ehc_plan.pupil.display_name}",
-        back=reverse("reviews:annual_review", args=[review.uuid]), button=button,
-    )  # fmt: skip
-
-
-@tenant_required
-def invitation_edit(request: HttpRequest, review_uuid: str, invitation_uuid: str | None = None) -> HttpResponse:
-    review = _review(request, review_uuid, "write")
-    invitation = (
-        get_visible_or_404(request, ReviewInvitation.objects.filter(review=review), "write", uuid=invitation_uuid)
-        if invitation_uuid
-        else None
-    )
-    fields = ("party", "name", "email", "invited_on", "advice_due_on", "response_on", "response")
-    initial = {k: getattr(invitation, k) for k in fields} if invitation else {"invited_on": timezone.localdate()}
-    form = InvitationForm(request.POST or None, initial=initial)
-    if _posted(request, form, lambda data: services.save_invitation(review, invitation, **data), "Invitation saved."):
-        return redirect("reviews:annual_review", review_uuid=review.uuid)
-    title = "Record the reply or advice" if invitation else "Invite someone, or ask for advice"
-    return _back_to_review(request, review, form, title, "Save")
-
-
-@tenant_required
-def review_meeting(request: HttpRequest, review_uuid: str) -> HttpResponse:
-    review = _review(request, review_uuid, "write")
-    outcomes = list(review.ehc_plan.outcomes.all())
-    initial: dict[str, Any] = {name: getattr(review, name) for name in ("held_on", *services.MEETING_FIELDS)}
-    initial["held_on"] = review.held_on or review.meeting_on
-    for row in review.progress.all():
-        initial[f"progress_{row.outcome_id}"], initial[f"note_{row.outcome_id}"] = row.progress, row.note
-    form = MeetingForm(request.POST or None, initial=initial, outcomes=outcomes)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if not k.startswith(("progress_", "note_"))}
-        if _saved(request, form, lambda: services.record_meeting(review, progress=form.progress(),
-                                                                     by=request.user, **data),
-                  "Meeting recorded. Prepare the report for the LA within two weeks."):  # fmt: skip
-            return redirect("reviews:annual_review", review_uuid=review.uuid)
-    return _back_to_review(request, review, form, "The meeting record", "Save the record")
-
-
-@require_POST
-@tenant_required
-def review_report(request: HttpRequest, review_uuid: str) -> HttpResponse:
-    review = _review(request, review_uuid, "write")
-    return _pdf(request, REVIEW_REPORT, f"Annual review report: {review.ehc_plan.pupil.display_name}", review)
-
-
-@tenant_required
-def review_report_sent(request: HttpRequest, review_uuid: str) -> HttpResponse:
-    review = _review(request, review_uuid, "write")
-    form = ReportSentForm(request.POST or None, initial={"sent_on": timezone.localdate()})
-    if _posted(request, form, lambda data: services.send_report(review, **data), "Report recorded as sent."):
-        return redirect("reviews:annual_review", review_uuid=review.uuid)
-    return _back_to_review(request, review, form, "The report was sent", "Save")
-
-
-@tenant_required
-def review_decision(request: HttpRequest, review_uuid: str) -> HttpResponse:
-    review = _review(request, review_uuid, "write")
-    form = DecisionForm(request.POST or None)
-    if _posted(
-        request, form, lambda data: services.record_la_decision(review, **data), "The LA's decision is recorded."
-    ):
-        return redirect("reviews:annual_review", review_uuid=review.uuid)
-    return _back_to_review(request, review, form, "The LA's decision", "Save")
-
-
-@tenant_required
-def review_amended_plan(request: HttpRequest, review_uuid: str) -> HttpResponse:
-    review = _review(request, review_uuid, "write")
-    form = AmendmentForm(request.POST or None, initial={"names_new_school": review.is_phase_transfer})
-    if _posted(
-        request,
-        form,
-        lambda data: services.record_amendment(review.ehc_plan, by=request.user, review=review, **data),
-        "Amended plan recorded: the review is closed.",
-    ):
-        return redirect("reviews:annual_review", review_uuid=review.uuid)
-    return _back_to_review(request, review, form, "The amended plan", "Record")
+    return _plan_page(request, plan, form, "Record that the plan ceased", "Record")

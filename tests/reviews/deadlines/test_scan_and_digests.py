@@ -180,8 +180,10 @@ def test_a_refused_address_is_given_up_and_does_not_hold_up_the_others(world: An
         refused = Digest.objects.get(recipient=a.users["senco"])
         down = Digest.objects.get(recipient=a.users["assistant"])
         assert (refused.failed_at is not None, refused.sent_at, "SMTPRecipientsRefused" in refused.last_error) == (
-            True, None, True,
-        )  # fmt: skip
+            True,
+            None,
+            True,
+        )
         assert (down.failed_at, down.sent_at, down.attempts) == (None, None, 1)
         assert down.retry_after is not None and down.retry_after > timezone.now()
         user = a.users["assistant"]

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from reviews.ehc import review_services
 from reviews.ehc import services as ehc_services
 from reviews.models import (
     AnnualReview,
@@ -40,28 +41,45 @@ def test_dates_out_of_order_are_field_errors_and_nothing_is_saved(world: Any) ->
     senco = a.users["senco"]
     with tenant_context(a.trust.pk):
         before = (EhcAssessmentRequest.objects.count(), Deadline.objects.count(), ReviewInvitation.objects.count())
-        errors = _errors(lambda: ehc_services.save_request(
-            a.pupils[1], None, by=senco, requested_by="school", local_authority="Norfolk",
-            received_on=dt.date(2026, 10, 1), sent_on=dt.date(2026, 10, 5), decision="assess",
-            decided_on=dt.date(2026, 9, 1),
-        ))  # fmt: skip
+        errors = _errors(
+            lambda: ehc_services.save_request(
+                a.pupils[1],
+                None,
+                by=senco,
+                requested_by="school",
+                local_authority="Norfolk",
+                received_on=dt.date(2026, 10, 1),
+                sent_on=dt.date(2026, 10, 5),
+                decision="assess",
+                decided_on=dt.date(2026, 9, 1),
+            )
+        )
         assert "before the request was received" in errors["decided_on"][0]
         assert "sent_on" in errors
         review = AnnualReview.objects.get(pk=a.annual_review.pk)
-        errors = _errors(lambda: ehc_services.save_invitation(
-            review, None, party="ep", name="EP service", email="", invited_on=dt.date(2026, 11, 26),
-            advice_due_on=None,
-        ))  # fmt: skip
+        errors = _errors(
+            lambda: review_services.save_invitation(
+                review,
+                None,
+                party="ep",
+                name="EP service",
+                email="",
+                invited_on=dt.date(2026, 11, 26),
+                advice_due_on=None,
+            )
+        )
         assert "before the meeting" in errors["invited_on"][0]
-        errors = _errors(lambda: ehc_services.reschedule_review(
-            review, meeting_on=dt.date(2026, 11, 1), is_phase_transfer=False
-        ))  # fmt: skip
+        errors = _errors(
+            lambda: review_services.reschedule_review(review, meeting_on=dt.date(2026, 11, 1), is_phase_transfer=False)
+        )
         assert "Invitations were sent on 2 November 2026" in errors["meeting_on"][0]
-        errors = _errors(lambda: ehc_services.record_la_decision(review, decision="keep", decided_on=TODAY))
+        errors = _errors(lambda: review_services.record_la_decision(review, decision="keep", decided_on=TODAY))
         assert "Record the meeting first" in errors["decided_on"][0]
         assert (
-            EhcAssessmentRequest.objects.count(), Deadline.objects.count(), ReviewInvitation.objects.count()
-        ) == before  # fmt: skip
+            EhcAssessmentRequest.objects.count(),
+            Deadline.objects.count(),
+            ReviewInvitation.objects.count(),
+        ) == before
         assert AnnualReview.objects.get(pk=review.pk).meeting_on == dt.date(2026, 11, 25)
 
 
@@ -75,17 +93,26 @@ def test_a_review_for_a_pupil_without_a_plan_is_refused_on_the_page(world: Any) 
         assert AnnualReview.objects.count() == 1
 
 
-@pytest.mark.parametrize(("year", "message"), [
-    (1999, "Give the year of the transfer"), (2101, "Give the year of the transfer"),
-    (2024, "cannot come before the plan"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [
+        (1999, "Give the year of the transfer"),
+        (2101, "Give the year of the transfer"),
+        (2024, "cannot come before the plan"),
+    ],
+)
 def test_an_invalid_phase_transfer_year_is_a_field_error(world: Any, year: int, message: str) -> None:
     a = world.a
     url = reverse("reviews:ehc_plan_edit", kwargs={"plan_uuid": a.ehc_plan.uuid})
     response = client_for(a.users["senco"]).post(
-        url, {"local_authority": "Norfolk", "issued_on": "2025-12-01", "review_every_months": "12",
-              "phase_transfer_year": str(year)},
-    )  # fmt: skip
+        url,
+        {
+            "local_authority": "Norfolk",
+            "issued_on": "2025-12-01",
+            "review_every_months": "12",
+            "phase_transfer_year": str(year),
+        },
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     with tenant_context(a.trust.pk):
@@ -95,14 +122,22 @@ def test_an_invalid_phase_transfer_year_is_a_field_error(world: Any, year: int, 
 def test_only_an_under_five_has_a_shorter_review_cycle(world: Any) -> None:
     a = world.a
     with tenant_context(a.trust.pk):
-        errors = _errors(lambda: ehc_services.save_plan(
-            a.pupils[1], None, by=a.users["senco"], local_authority="Norfolk", issued_on=dt.date(2026, 1, 5),
-            review_every_months=6,
-        ))  # fmt: skip
+        errors = _errors(
+            lambda: ehc_services.save_plan(
+                a.pupils[1],
+                None,
+                by=a.users["senco"],
+                local_authority="Norfolk",
+                issued_on=dt.date(2026, 1, 5),
+                review_every_months=6,
+            )
+        )
         assert "Only a child under 5" in errors["review_every_months"][0]
-        errors = _errors(lambda: ehc_services.save_plan(
-            a.pupils[2], None, by=a.users["senco"], local_authority="Norfolk", issued_on=dt.date(2026, 1, 5)
-        ))  # fmt: skip
+        errors = _errors(
+            lambda: ehc_services.save_plan(
+                a.pupils[2], None, by=a.users["senco"], local_authority="Norfolk", issued_on=dt.date(2026, 1, 5)
+            )
+        )
         assert "already has a current EHC plan" in errors["issued_on"][0]
 
 
@@ -125,19 +160,27 @@ def test_more_bad_input_is_refused_with_field_errors(world: Any) -> None:
         assert "every 12 months" in errors["review_every_months"][0]
         review = AnnualReview.objects.get(pk=a.annual_review.pk)
         far = add_months_(TODAY, 30)
-        errors = _errors(lambda: ehc_services.reschedule_review(review, meeting_on=far, is_phase_transfer=False))
+        errors = _errors(lambda: review_services.reschedule_review(review, meeting_on=far, is_phase_transfer=False))
         assert "within the next two years" in errors["meeting_on"][0]
         with pytest.raises(ValidationError, match="decision to amend first"):
-            ehc_services.record_amendment(plan, issued_on=TODAY, summary="x", names_new_school=False, by=senco,
-                                          review=review)  # fmt: skip
+            ehc_services.record_amendment(
+                plan, issued_on=TODAY, summary="x", names_new_school=False, by=senco, review=review
+            )
         request = EhcAssessmentRequest.objects.get(pk=a.ehc_request.pk)
-        errors = _errors(lambda: ehc_services.save_plan(
-            request.pupil, None, by=senco, request=request, local_authority="Norfolk", issued_on=dt.date(2026, 9, 1)
-        ))  # fmt: skip
+        errors = _errors(
+            lambda: ehc_services.save_plan(
+                request.pupil, None, by=senco, request=request, local_authority="Norfolk", issued_on=dt.date(2026, 9, 1)
+            )
+        )
         assert "before its request was received" in errors["issued_on"][0]
-        ehc_services.record_meeting(review, held_on=dt.date(2026, 11, 25), progress={a.ehc_outcome.pk: ("met", "")},
-                                    by=senco, attendees="Parent")  # fmt: skip
-        ehc_services.record_la_decision(review, decision="keep", decided_on=TODAY)
+        review_services.record_meeting(
+            review,
+            held_on=dt.date(2026, 11, 25),
+            progress={a.ehc_outcome.pk: ("met", "")},
+            by=senco,
+            attendees="Parent",
+        )
+        review_services.record_la_decision(review, decision="keep", decided_on=TODAY)
         ehc_services.cease_plan(plan, ceased_on=TODAY, reason="Left for a school in Wales")
         with pytest.raises(ValidationError, match="ceased"):
             ehc_services.save_plan(plan.pupil, plan, by=senco, local_authority="Suffolk")
@@ -147,13 +190,23 @@ def test_the_meeting_cannot_be_moved_after_the_las_decision(world: Any) -> None:
     a = world.a
     with tenant_context(a.trust.pk):
         review = AnnualReview.objects.get(pk=a.annual_review.pk)
-        ehc_services.record_meeting(review, held_on=dt.date(2026, 11, 20), progress={a.ehc_outcome.pk: ("met", "")},
-                                    by=a.users["senco"], attendees="Parent")  # fmt: skip
-        ehc_services.record_la_decision(review, decision="amend", decided_on=dt.date(2026, 11, 24))
-        errors = _errors(lambda: ehc_services.record_meeting(
-            review, held_on=dt.date(2026, 11, 25), progress={a.ehc_outcome.pk: ("met", "")}, by=a.users["senco"],
+        review_services.record_meeting(
+            review,
+            held_on=dt.date(2026, 11, 20),
+            progress={a.ehc_outcome.pk: ("met", "")},
+            by=a.users["senco"],
             attendees="Parent",
-        ))  # fmt: skip
+        )
+        review_services.record_la_decision(review, decision="amend", decided_on=dt.date(2026, 11, 24))
+        errors = _errors(
+            lambda: review_services.record_meeting(
+                review,
+                held_on=dt.date(2026, 11, 25),
+                progress={a.ehc_outcome.pk: ("met", "")},
+                by=a.users["senco"],
+                attendees="Parent",
+            )
+        )
         assert "the meeting came before it" in errors["held_on"][0]
 
 
@@ -161,11 +214,19 @@ def test_a_plan_recorded_from_the_record_answers_the_request_the_la_agreed_to_as
     a = world.a
     with tenant_context(a.trust.pk):
         request = EhcAssessmentRequest.objects.get(pk=a.ehc_request.pk)
-        ehc_services.save_request(request.pupil, request, by=a.users["senco"], requested_by="school",
-                                  local_authority="Norfolk", received_on=dt.date(2026, 9, 14), decision="assess",
-                                  decided_on=dt.date(2026, 10, 20))  # fmt: skip
-        plan = ehc_services.save_plan(request.pupil, None, by=a.users["senco"], local_authority="Norfolk",
-                                      issued_on=TODAY)  # fmt: skip
+        ehc_services.save_request(
+            request.pupil,
+            request,
+            by=a.users["senco"],
+            requested_by="school",
+            local_authority="Norfolk",
+            received_on=dt.date(2026, 9, 14),
+            decision="assess",
+            decided_on=dt.date(2026, 10, 20),
+        )
+        plan = ehc_services.save_plan(
+            request.pupil, None, by=a.users["senco"], local_authority="Norfolk", issued_on=TODAY
+        )
         request.refresh_from_db()
     assert (plan.request_id, request.outcome) == (request.pk, "plan_issued")
     assert deadlines(a.trust, request=request)["final_plan"].state == "met"
@@ -175,11 +236,21 @@ def test_an_amended_plan_recorded_on_the_plan_page_closes_the_review_that_decide
     a = world.a
     with tenant_context(a.trust.pk):
         review = AnnualReview.objects.get(pk=a.annual_review.pk)
-        ehc_services.record_meeting(review, held_on=dt.date(2026, 11, 20), progress={a.ehc_outcome.pk: ("met", "")},
-                                    by=a.users["senco"], attendees="Parent")  # fmt: skip
-        ehc_services.record_la_decision(review, decision="amend", decided_on=dt.date(2026, 11, 24))
-        ehc_services.record_amendment(EhcPlan.objects.get(pk=a.ehc_plan.pk), issued_on=TODAY, summary="SALT added",
-                                      names_new_school=False, by=a.users["senco"])  # fmt: skip
+        review_services.record_meeting(
+            review,
+            held_on=dt.date(2026, 11, 20),
+            progress={a.ehc_outcome.pk: ("met", "")},
+            by=a.users["senco"],
+            attendees="Parent",
+        )
+        review_services.record_la_decision(review, decision="amend", decided_on=dt.date(2026, 11, 24))
+        ehc_services.record_amendment(
+            EhcPlan.objects.get(pk=a.ehc_plan.pk),
+            issued_on=TODAY,
+            summary="SALT added",
+            names_new_school=False,
+            by=a.users["senco"],
+        )
         review.refresh_from_db()
     assert (review.state, review.amended_plan_on) == (ReviewState.CLOSED, TODAY)
     assert deadlines(a.trust, review=review)["amended_plan_by"].state == "met"

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from reviews.ehc import services as ehc_services
+from reviews.ehc import review_services
 from reviews.ehc.tasks import render_ehc_pdf
 from reviews.models import (
     AnnualReview,
@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 def _pdf_text(world: Any, kind: str, subject: Any, user: str = "senco") -> str:
     a = world.a
     with tenant_context(a.trust.pk):
-        job = PdfJob.objects.create(kind=kind, title="Document", subject_id=str(subject.uuid),
-                                    requested_by=a.users[user])  # fmt: skip
+        job = PdfJob.objects.create(
+            kind=kind, title="Document", subject_id=str(subject.uuid), requested_by=a.users[user]
+        )
     render_ehc_pdf(a.trust.pk, job.pk)
     with tenant_context(a.trust.pk):
         job.refresh_from_db()
@@ -50,11 +51,15 @@ def test_the_evidence_pack_collates_what_the_school_holds(world: Any) -> None:
 def test_the_review_report_for_the_la(world: Any) -> None:
     a = world.a
     with tenant_context(a.trust.pk):
-        ehc_services.record_meeting(
-            AnnualReview.objects.get(pk=a.annual_review.pk), held_on=dt.date(2026, 11, 25),
-            progress={a.ehc_outcome.pk: ("met", "Plays with two friends")}, by=a.users["senco"],
-            attendees="Parent, SENCO", pupil_views="I like school", recommendation="keep",
-        )  # fmt: skip
+        review_services.record_meeting(
+            AnnualReview.objects.get(pk=a.annual_review.pk),
+            held_on=dt.date(2026, 11, 25),
+            progress={a.ehc_outcome.pk: ("met", "Plays with two friends")},
+            by=a.users["senco"],
+            attendees="Parent, SENCO",
+            pupil_views="I like school",
+            recommendation="keep",
+        )
     text = _pdf_text(world, "annual_review_report", a.annual_review)
     assert "Annual review report" in text and "Plays with two friends" in text and "Keep the plan" in text
 
@@ -62,8 +67,9 @@ def test_the_review_report_for_the_la(world: Any) -> None:
 def test_a_pack_for_a_record_no_longer_visible_fails_with_a_reason(world: Any) -> None:
     a = world.a
     with tenant_context(a.trust.pk):
-        job = PdfJob.objects.create(kind="ehc_evidence_pack", title="Pack", subject_id=str(a.ehc_request.uuid),
-                                    requested_by=a.users["governor"])  # fmt: skip
+        job = PdfJob.objects.create(
+            kind="ehc_evidence_pack", title="Pack", subject_id=str(a.ehc_request.uuid), requested_by=a.users["governor"]
+        )
     render_ehc_pdf(a.trust.pk, job.pk)
     with tenant_context(a.trust.pk):
         job.refresh_from_db()
