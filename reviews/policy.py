@@ -7,14 +7,21 @@ from typing import Any
 
 from pupils.models import Pupil
 from schools.models import ClassStaff, ClassStaffRole, Role
+from schools.policy import register_trust_action
 from schools.selectors import roles_of
 
 PLAN_LEADS = (Role.SENCO, Role.ASSISTANT_SENCO)
 
+# the SENCO's list of reviews due, the quality checks of plans, and the statutory calendar
+register_trust_action(
+    "oversee_plans",
+    lambda roles: roles.is_send_lead or bool(roles.schools_with(*PLAN_LEADS, Role.HEADTEACHER)),
+)
+
 
 def leads(user: Any, school_id: int) -> bool:
     roles = roles_of(user)
-    return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(school_id, *PLAN_LEADS)
+    return roles.is_send_lead or roles.at_school(school_id, *PLAN_LEADS)
 
 
 def teaches(user: Any, pupil: Pupil) -> bool:

@@ -46,6 +46,11 @@ class Roles:
         return school_id is not None and school_id in self.schools_with(*roles)
 
     @property
+    def is_send_lead(self) -> bool:
+        """The trust SEND lead sees and changes every pupil's SEND record in the trust."""
+        return Role.TRUST_SEND_LEAD in self.trust_wide
+
+    @property
     def all_roles(self) -> frozenset[str]:
         return self.trust_wide | frozenset(self.at_schools)
 

@@ -166,6 +166,8 @@ def _register_policy() -> None:
 
     @policy.register(PdfJob)
     class PdfJobRule(policy.Rule):
+        actions = ("view",)
+
         def visible(self, user: Any, queryset: Any, action: str) -> Any:
             return queryset.filter(requested_by_id=user.pk)
 

@@ -20,12 +20,14 @@ from send.tenancy import current_trust_id
 class PlanRule(policy.Rule):
     """`view`; `write` (draft, targets, evidence, views, review); `sign_off` (sign off or return)."""
 
+    actions = ("view", "write", "sign_off")
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         pupils = policy.visible(user, Pupil, "view")
         if action == "view":
             return queryset.filter(pupil__in=pupils.values("pk"))
         roles = roles_of(user)
-        if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+        if roles.is_send_lead:
             return queryset
         led = Q(pupil__school_id__in=roles.schools_with(*PLAN_LEADS))
         if action == "sign_off":
@@ -51,6 +53,8 @@ class PlanRule(policy.Rule):
 
 class FollowsPlanRule(policy.Rule):
     """Targets, evidence, views and transitions are read with their plan; written with the plan's `write`."""
+
+    actions = ("view", "write")
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         wanted = "view" if action == "view" else "write"

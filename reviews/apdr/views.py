@@ -45,8 +45,7 @@ def _form_page(request: TenantRequest, plan: Plan, form: Form, title: str, butto
 @tenant_required
 def plan_start(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
-    if not policy.can(request.user, "write", Plan(pupil=pupil, trust_id=pupil.trust_id)):
-        raise PermissionDenied
+    require(request, "write", Plan(pupil=pupil, trust_id=pupil.trust_id))
     form = PlanForm(
         request.POST or None,
         initial={"starts_on": timezone.localdate()},
@@ -200,6 +199,7 @@ def plan_transition(request: TenantRequest, plan_uuid: str, action: str) -> Http
     plan = _plan(request, plan_uuid)
     if action not in services.TRANSITIONS:
         raise PermissionDenied
+    require(request, services.permission_for(action), plan)
     try:
         services.transition(plan, action, by=request.user, comment=request.POST.get("comment", ""))
     except ValidationError as error:

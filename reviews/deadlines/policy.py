@@ -22,13 +22,15 @@ class DeadlineRule(policy.Rule):
     assistant SENCO and headteacher for their schools; a class teacher for the pupils of the classes they teach.
     Deadlines are written by the services only, never by a person."""
 
+    actions = ("view", "track")
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         if action == "view":
             return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))
         if action != "track":
             return queryset.none()
         roles = roles_of(user)
-        if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+        if roles.is_send_lead:
             return queryset
         # by the pupil's school today (a pupil who moved takes their deadlines to the new school)
         whole = Q(pupil__school_id__in=roles.schools_with(*PLAN_LEADS, Role.HEADTEACHER))
@@ -46,6 +48,8 @@ class DeadlineRule(policy.Rule):
 
 class OwnRowsRule(policy.Rule):
     """A person's reminders and preferences are theirs alone."""
+
+    actions = ("view", "change")
 
     owner_field = "recipient_id"
 

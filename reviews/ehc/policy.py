@@ -18,7 +18,6 @@ from reviews.ehc.models import (
     ReviewInvitation,
 )
 from reviews.policy import PLAN_LEADS, leads
-from schools.models import Role
 from schools.selectors import roles_of
 from send import policy
 from send.tenancy import current_trust_id
@@ -28,6 +27,7 @@ class EhcRecordRule(policy.Rule):
     """`view`: whoever may open the pupil (teachers teach to the plan's outcomes and provision); `write`: the
     SENCO, assistant SENCO (EHCP paperwork, annual-review scheduling) or trust SEND lead at the pupil's school."""
 
+    actions = ("view", "write")
     pupil_path = "pupil"
 
     def _pupil(self, obj: Any) -> Pupil:
@@ -40,7 +40,7 @@ class EhcRecordRule(policy.Rule):
             return queryset.filter(**{f"{self.pupil_path}__in": policy.visible(user, Pupil, "view").values("pk")})
         if action == "write":
             roles = roles_of(user)
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+            if roles.is_send_lead:
                 return queryset
             return queryset.filter(**{f"{self.pupil_path}__school_id__in": roles.schools_with(*PLAN_LEADS)})
         return queryset.none()
