@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import CharField, Value
@@ -63,7 +64,7 @@ DEMO_REASONS: dict[str, list[str]] = {
 }
 
 
-def _weighted(rng: random.Random, weights: dict[str, int], exclude: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+def _weighted(rng: random.Random, weights: dict[str, int], exclude: Collection[str] = frozenset()) -> str:
     codes = [c for c in weights if c not in exclude]
     return rng.choices(codes, weights=[weights[c] for c in codes])[0]
 

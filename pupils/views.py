@@ -197,7 +197,7 @@ def record_add(request: TenantRequest, pupil_uuid: str, section: str) -> HttpRes
         try:
             records.add_to_record(pupil, form, request.user)
         except ValidationError as error:
-            add_service_errors(form, error)  # type: ignore[arg-type]
+            add_service_errors(form, error)
         else:
             messages.success(request, spec.saved)
             return redirect("pupils:record", pupil_uuid=pupil.uuid)
