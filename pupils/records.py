@@ -115,7 +115,10 @@ class TimelineItem:
 def record_sections(pupil: Pupil) -> dict[str, Any]:
     """Everything the record page lists, each section one query."""
     documents = list(
-        StoredFile.objects.filter(owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk))
+        StoredFile.objects.filter(
+            owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk), removal__isnull=True
+        )
+        .exclude(purpose=StoredFile.PHOTO)
         .select_related("uploaded_by")
         .order_by("-uploaded_at")
     )
@@ -179,7 +182,7 @@ def set_photo(pupil: Pupil, upload: Any, by: Any) -> StoredFile:
     """Only where the school shows photos, and only images (checked by content, like every upload)."""
     if not pupil.school.pupil_photos:
         raise ValidationError({"photo": "This school does not show pupil photos (a setting in Trust admin)."})
-    stored = store_upload(upload, pupil, by)
+    stored = store_upload(upload, pupil, by, purpose=StoredFile.PHOTO)
     if not stored.content_type.startswith("image/"):
         raise ValidationError({"photo": "Upload a PNG or JPEG photo."})
     pupil.photo = stored
