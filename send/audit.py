@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from ipware import get_client_ip
 
 from send.models import AccessEvent
 from send.tenancy import require_trust_id
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address as our own reverse proxies saw it (django-ipware).
+
+    With `PROXY_COUNT` proxies in front, each appends the address it was connected from to `X-Forwarded-For`,
+    so the client is the PROXY_COUNT-th entry from the right; whatever a client wrote further left is its own
+    claim, and ignored. With no proxy the header is ignored altogether. Used for the sign-in lock (django-axes),
+    the API's wrong-token counter, sign-in records and the access log.
+    """
+    proxies = settings.PROXY_COUNT
+    if proxies <= 0:
+        return request.META.get("REMOTE_ADDR") or None
+    address, _ = get_client_ip(
+        request,
+        proxy_order="left-most",
+        # ipware counts the proxies listed after the client in the header: the last proxy is REMOTE_ADDR.
+        proxy_count=proxies - 1,
+        request_header_order=["HTTP_X_FORWARDED_FOR"],
+        strict=False,
+    )
+    return address or request.META.get("REMOTE_ADDR") or None
 
 
 def record_access(request: HttpRequest, obj: Any, action: str = "view") -> AccessEvent:
