@@ -12,3 +12,9 @@ class ReviewsConfig(AppConfig):
 
         register_demo_seeder(seed_plans)
         register_demo_seeder(seed_ehc)
+
+        from reviews.deadline_services import stop_feeds_when_credentials_revoked
+        from schools.security import credentials_revoked
+
+        # Signing out everywhere, or deactivation, stops the person's calendar feeds too.
+        credentials_revoked.connect(stop_feeds_when_credentials_revoked, dispatch_uid="reviews.stop_feeds")
