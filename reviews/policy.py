@@ -30,6 +30,7 @@ from reviews.models import (
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.selectors import roles_of
 from send import policy
+from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 PLAN_LEADS = (Role.SENCO, Role.ASSISTANT_SENCO)
@@ -187,3 +188,9 @@ class OwnRowsRule(policy.Rule):
 policy.register(Reminder)(type("ReminderRule", (OwnRowsRule,), {}))
 policy.register(Digest)(type("DigestRule", (OwnRowsRule,), {}))
 policy.register(NotificationPreference)(type("NotificationPreferenceRule", (OwnRowsRule,), {"owner_field": "user_id"}))
+
+# Prepared PDFs are re-authorised at download (send.pdf): the requester must still see the plan or record.
+register_subject("plan", visible_subject(Plan))
+register_subject("plan_plain", visible_subject(Plan))
+register_subject("ehc_evidence_pack", visible_subject(EhcAssessmentRequest))
+register_subject("annual_review_report", visible_subject(AnnualReview))

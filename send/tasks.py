@@ -17,3 +17,20 @@ def heartbeat() -> float:
     now = time.time()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@app.task(name="send.tasks.delete_expired_pdfs", ignore_result=True)
+def delete_expired_pdfs() -> int:
+    """Each night, for every trust in turn: delete prepared PDFs older than PDF_KEEP_DAYS."""
+    from send.models import TenantModel
+    from send.pdf import delete_expired_jobs
+    from send.tenancy import no_tenant, tenant_context
+
+    trust_model = TenantModel._meta.get_field("trust").related_model
+    with no_tenant():
+        trust_ids = list(trust_model._default_manager.values_list("pk", flat=True))  # type: ignore[union-attr]
+    deleted = 0
+    for trust_id in trust_ids:
+        with tenant_context(trust_id):
+            deleted += delete_expired_jobs()
+    return deleted
