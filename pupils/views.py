@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -139,7 +141,9 @@ def register_csv(request: HttpRequest) -> StreamingHttpResponse:
     classes: list[SchoolClass] = list(policy.visible(request.user, SchoolClass.objects.all()))
     filters = _register_filters(request, schools, classes)
     pupils = selectors.register_list(request.user, filters)
-    record_access(request, request.tenant.trust, action="export_register")  # type: ignore[attr-defined]
+    # What was exported: the filters as applied and how many pupils they gave.
+    detail = {"filters": {k: v for k, v in asdict(filters).items() if v}, "pupils": pupils.count()}
+    record_access(request, request.tenant.trust, action="export_register", detail=detail)  # type: ignore[attr-defined]
     response = StreamingHttpResponse(exports.stream_csv(pupils), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="send-register-{stamp}.csv"'
@@ -227,6 +231,7 @@ def flags(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
             messages.success(request, "Flag saved.")
             return redirect("pupils:record", pupil_uuid=pupil.uuid)
     periods = pupil.flag_periods.select_related("recorded_by").order_by("flag", "-starts_on")
+    record_access(request, pupil, action="view_flags")
     return render(request, "pupils/flags.html", {"form": form, "pupil": pupil, "periods": periods})
 
 
@@ -236,4 +241,5 @@ def photo(request: HttpRequest, pupil_uuid: str) -> HttpResponseBase:
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school", "photo"), "view", uuid=pupil_uuid)
     if pupil.photo is None or not pupil.school.pupil_photos:
         raise Http404("No photo")
+    record_access(request, pupil, action="view_photo")
     return FileResponse(pupil.photo.file.open("rb"), content_type=pupil.photo.content_type)

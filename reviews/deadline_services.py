@@ -500,7 +500,15 @@ def next_retry() -> dt.datetime | None:
     )
 
 
+def pupil_initials(pupil: Any) -> str:
+    """How e-mails and calendars name a pupil: initials and year group, never the name (mail leaves our hands)."""
+    name = "".join(part[0] for part in pupil.display_name.split() if part)
+    return f"{name}, {pupil.get_year_group_display()}"
+
+
 def deliver_digest(digest: Digest, reminders: list[Reminder]) -> None:
+    for reminder in reminders:
+        reminder.pupil_initials = pupil_initials(reminder.deadline.pupil)  # type: ignore[attr-defined]
     context = {"digest": digest, "reminders": reminders, "site_url": settings.SITE_URL}
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
     message = EmailMessage(

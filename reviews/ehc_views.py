@@ -532,8 +532,7 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
 
 
 def initials(pupil: Pupil) -> str:
-    name = "".join(part[0] for part in pupil.display_name.split() if part)
-    return f"{name}, {pupil.get_year_group_display()}"
+    return deadline_services.pupil_initials(pupil)
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:

@@ -611,7 +611,9 @@ def upsert_classes(client: Any, records: Records, result: BulkResult) -> BulkRes
             errors["school_year"] = ["No school year of this name: the trust administrator adds school years."]
         school_class = existing.get(mis_id)
         if school_class is not None and school_class.pk not in writable:
-            errors["mis_id"] = ["This mis_id belongs to a class of a school this client may not write to."]
+            errors["mis_id"] = [
+                "This mis_id is already used in this trust by a record this client cannot change; check it."
+            ]
         if school is not None and year is not None:
             key = (school.pk, year.pk, fields["name"])
             other = by_name.get(key)
