@@ -249,13 +249,21 @@ def open_invitations(user: User) -> list[Invitation]:
 
     cutoff = timezone.now() - dt.timedelta(days=INVITATION_DAYS)
     with own_rows_context(user.pk), scopes_disabled():
-        return list(
+        found = list(
             Invitation.objects.filter(
                 user_id=user.pk, accepted_at__isnull=True, declined_at__isnull=True, created_at__gte=cutoff
             )
-            .select_related("trust", "school", "invited_by")
+            .select_related("trust", "invited_by")
             .order_by("-created_at")
         )
+    for invitation in found:
+        # the school is a row of the inviting trust: read inside that trust, for its name only
+        invitation.school_name = ""  # type: ignore[attr-defined]
+        if invitation.school_id is not None:
+            with tenant_context(invitation.trust_id):
+                name = School.objects.filter(pk=invitation.school_id).values_list("name", flat=True).first()
+            invitation.school_name = name or ""  # type: ignore[attr-defined]
+    return found
 
 
 def answer_invitation(user: User, invitation_uuid: Any, *, accept: bool, request: Any = None) -> Invitation:
@@ -266,8 +274,9 @@ def answer_invitation(user: User, invitation_uuid: Any, *, accept: bool, request
     with tenant_context(invitation.trust_id, user.pk), transaction.atomic():
         now = timezone.now()
         if accept:
-            if not Membership.objects.filter(user=user, role=invitation.role, school=invitation.school).exists():
-                Membership.objects.create(user=user, role=invitation.role, school=invitation.school)
+            held = Membership.objects.filter(user=user, role=invitation.role, school_id=invitation.school_id)
+            if not held.exists():
+                Membership.objects.create(user=user, role=invitation.role, school_id=invitation.school_id)
             invitation.accepted_at = now
         else:
             invitation.declined_at = now
@@ -277,7 +286,7 @@ def answer_invitation(user: User, invitation_uuid: Any, *, accept: bool, request
             "invitation_accepted" if accept else "invitation_declined",
             subject=user,
             actor=user,
-            detail=_role_detail(invitation.role, invitation.school),
+            detail={"role": invitation.role, "school_id": invitation.school_id},
         )
     return invitation
 
