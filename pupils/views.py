@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from pupils import exports, extensions, passports, records, reports, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
@@ -22,6 +23,7 @@ from send import policy
 from send.audit import record_access
 from send.forms import add_service_errors
 from send.shortcuts import get_visible_or_404, require, tenant_required
+from send.uploads import StoredFile, remove_stored_file
 
 REGISTER_FILTERS = "register_filters"
 FILTER_FIELDS = ("school", "school_class", "year_group", "sen_status", "need", "flag", "search", "sort")
@@ -243,3 +245,23 @@ def photo(request: HttpRequest, pupil_uuid: str) -> HttpResponseBase:
         raise Http404("No photo")
     record_access(request, pupil, action="view_photo")
     return FileResponse(pupil.photo.file.open("rb"), content_type=pupil.photo.content_type)
+
+
+@require_POST
+@tenant_required
+def document_remove(request: HttpRequest, pupil_uuid: str, file_uuid: str) -> HttpResponse:
+    """Take a document off the record: recorded (who, when, why) and no longer served; the file row stays."""
+    pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
+    require(request, "manage_record", pupil)
+    stored = StoredFile.objects.filter(
+        uuid=file_uuid, owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk)
+    ).first()
+    if stored is None:
+        raise Http404("No such document")
+    try:
+        remove_stored_file(stored, request.user, request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{stored.original_name} removed from the record.")
+    return redirect("pupils:record", pupil_uuid=pupil.uuid)

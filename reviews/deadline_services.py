@@ -508,7 +508,10 @@ def pupil_initials(pupil: Any) -> str:
 
 def deliver_digest(digest: Digest, reminders: list[Reminder]) -> None:
     for reminder in reminders:
-        reminder.pupil_initials = pupil_initials(reminder.deadline.pupil)  # type: ignore[attr-defined]
+        deadline = reminder.deadline
+        reminder.pupil_initials = pupil_initials(deadline.pupil)  # type: ignore[attr-defined]
+        # advice deadlines carry the adviser's name (often the parent's, which names the child): not by e-mail
+        reminder.mail_detail = "" if deadline.kind == DeadlineKind.ADVICE_DUE else deadline.detail  # type: ignore[attr-defined]
     context = {"digest": digest, "reminders": reminders, "site_url": settings.SITE_URL}
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
     message = EmailMessage(
