@@ -22,13 +22,16 @@ def heartbeat() -> float:
 @app.task(name="send.tasks.delete_expired_pdfs", ignore_result=True)
 def delete_expired_pdfs() -> int:
     """Each night, for every trust in turn: delete prepared PDFs older than PDF_KEEP_DAYS."""
+    from django.apps import apps
+
     from send.models import TenantModel
     from send.pdf import delete_expired_jobs
     from send.tenancy import no_tenant, tenant_context
 
-    trust_model = TenantModel._meta.get_field("trust").related_model
+    # The tenant model, as every tenant row names it (the core imports no app).
+    trust_model = apps.get_model(str(TenantModel._meta.get_field("trust").remote_field.model))
     with no_tenant():
-        trust_ids = list(trust_model._default_manager.values_list("pk", flat=True))  # type: ignore[union-attr]
+        trust_ids = list(trust_model._default_manager.values_list("pk", flat=True))
     deleted = 0
     for trust_id in trust_ids:
         with tenant_context(trust_id):

@@ -157,17 +157,22 @@ def share_person(world: Any) -> User:
 
 
 class TestOtherTrustsPeople:
-    def test_inviting_an_email_of_another_trust_sends_an_invitation_and_changes_nothing(self, world):
+    def test_inviting_an_email_of_another_trust_sends_an_invitation_and_changes_nothing(
+        self, world, django_capture_on_commit_callbacks
+    ):
         victim = world.b.users["senco"]
         admin = client_for(world.a.users["admin"])
         mail.outbox.clear()
         with tenant_context(world.a.trust.pk):
             before = Membership.objects.count()
-        response = admin.post(
-            reverse("schools:staff_invite"),
-            {"full_name": "X", "email": victim.email, "role": "senco", "school": world.a.school.pk},
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin.post(
+                reverse("schools:staff_invite"),
+                {"full_name": "X", "email": victim.email, "role": "senco", "school": world.a.school.pk},
+            )
         assert response.status_code == 302
+        [message] = mail.outbox  # the invitation, with no password link
+        assert "/account/invitations/" in message.body and "/accounts/reset/" not in message.body
         with tenant_context(world.a.trust.pk):
             assert Membership.objects.count() == before
             assert not Membership.objects.filter(user=victim).exists()
@@ -194,17 +199,22 @@ class TestOtherTrustsPeople:
             assert not Membership.objects.filter(user__in=[victim, world.b.users["head"]]).exists()
             assert Invitation.objects.get(pk=invitation.pk).is_open
 
-    @pytest.mark.parametrize("action", ["membership_reset_two_factor", "membership_sign_out", "membership_password_link"])
-    def test_an_admin_cannot_act_on_a_person_who_also_works_for_another_trust(self, world, action):
+    @pytest.mark.parametrize(
+        "action", ["membership_reset_two_factor", "membership_sign_out", "membership_password_link"]
+    )
+    def test_an_admin_cannot_act_on_a_person_who_also_works_for_another_trust(
+        self, world, action, django_capture_on_commit_callbacks
+    ):
         person = share_person(world)
         enrol(person)
         phone = client_for(person)
         with tenant_context(world.a.trust.pk):
             membership = Membership.objects.get(user=person)
         mail.outbox.clear()
-        response = client_for(world.a.users["admin"]).post(
-            reverse(f"schools:{action}", kwargs={"membership_uuid": membership.uuid}), follow=True
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(world.a.users["admin"]).post(
+                reverse(f"schools:{action}", kwargs={"membership_uuid": membership.uuid}), follow=True
+            )
         assert "also has a role in another trust" in response.content.decode()
         assert TOTPDevice.objects.filter(user=person, name="phone").exists()  # nothing changed
         assert phone.get(reverse("account")).status_code == 200
