@@ -116,7 +116,7 @@ def record_sections(pupil: Pupil) -> dict[str, Any]:
     """Everything the record page lists, each section one query."""
     documents = list(
         StoredFile.objects.filter(
-            owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk), removal__isnull=True
+            owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk), removals__isnull=True
         )
         .exclude(purpose=StoredFile.PHOTO)
         .select_related("uploaded_by")

@@ -112,7 +112,7 @@ def _review(request: HttpRequest, review_uuid: str, action: str = "view") -> Ann
 
 def _documents(pupil: Pupil) -> Any:
     return StoredFile.objects.filter(
-        owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk), removal__isnull=True
+        owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk), removals__isnull=True
     ).order_by("-uploaded_at")
 
 

@@ -96,7 +96,7 @@ class StoredFileRemoval(models.Model):
     audit_append_only = True
 
     trust_id = models.BigIntegerField(db_index=True, editable=False)
-    file = models.OneToOneField(StoredFile, on_delete=models.PROTECT, related_name="removal")
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="removals")
     removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     removed_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(max_length=300, blank=True)
@@ -105,6 +105,7 @@ class StoredFileRemoval(models.Model):
 
     class Meta:
         app_label = "send"
+        constraints = [models.UniqueConstraint(fields=["trust_id", "file"], name="stored_file_removed_once")]
 
     def __str__(self) -> str:
         return f"{self.file_id} removed at {self.removed_at}"
@@ -183,7 +184,7 @@ def may_be_served(stored: StoredFile, owner: Any) -> bool:
 
 def download(request: HttpRequest, file_uuid: Any) -> FileResponse:
     """Serve a stored file as an attachment if the user may view its owner; 404 otherwise; log the access."""
-    stored = StoredFile.objects.filter(uuid=file_uuid, removal__isnull=True).select_related("owner_type").first()
+    stored = StoredFile.objects.filter(uuid=file_uuid, removals__isnull=True).select_related("owner_type").first()
     owner = stored.owner() if stored is not None else None
     if (
         stored is None
