@@ -23,6 +23,7 @@ COPY --from=assets /app/node_modules/govuk-frontend/dist/govuk ./node_modules/go
 COPY --from=assets /app/node_modules/htmx.org/dist ./node_modules/htmx.org/dist
 COPY --from=assets /app/static/build ./static/build
 RUN DEBUG=1 python manage.py collectstatic --noinput
-RUN useradd --system --uid 1000 app && mkdir -p /app/var && chown -R app /app/var
+# /app/var/private exists (owned by app) so that the named volume mounted there starts writable by app.
+RUN useradd --system --uid 1000 app && mkdir -p /app/var/private && chown -R app /app/var
 USER app
 EXPOSE 8000

@@ -8,10 +8,11 @@ from django.db.models import Q, QuerySet
 
 from provision.models import Attendance, GroupMember, GroupStaff, Intervention, InterventionGroup, Session, StaffRate
 from pupils.models import Pupil
-from schools.models import Role
+from schools.models import Role, Trust
 from schools.policy import SCHOOL_READERS, register_trust_action
 from schools.selectors import roles_of
 from send import policy
+from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 PROVISION_EDITORS = (Role.SENCO, Role.ASSISTANT_SENCO)
@@ -79,7 +80,11 @@ class InterventionGroupRule(policy.Rule):
         roles = roles_of(user)
         if roles.is_send_lead:
             return queryset
-        named = Q(pk__in=GroupStaff.objects.filter(user_id=user.pk).values("group_id"))
+        # Named staff see their groups only while they hold a role at the group's school, as with classes.
+        named = Q(
+            pk__in=GroupStaff.objects.filter(user_id=user.pk).values("group_id"),
+            school_id__in=roles.schools_with(*PROVISION_STAFF),
+        )
         if action == "view":
             return queryset.filter(Q(school_id__in=roles.schools_with(*SCHOOL_READERS)) | named)
         if action == "record_session":
@@ -120,3 +125,13 @@ policy.register(Attendance)(
     type("AttendanceRule", (FollowsGroupRule,), {"group_path": "session__group", "write_action": "record_session"})
 )
 policy.register(GroupStaff)(type("GroupStaffRule", (FollowsGroupRule,), {}))
+
+
+def _may_see_provision_map(user: Any, job: Any) -> bool:
+    trust = Trust.objects.filter(pk=job.trust_id).first()
+    return trust is not None and policy.can(user, "view_pupils", trust)
+
+
+# Prepared PDFs are re-authorised at download (send.pdf).
+register_subject("costed_provision", visible_subject(Pupil))
+register_subject("provision_map", _may_see_provision_map)

@@ -280,6 +280,16 @@ class ContactViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUp
 
     upsert_service = staticmethod(services.upsert_contacts)
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_api_read(request, Pupil, response.data["results"], key="pupil")
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        record_api_read(request, Pupil, [response.data], key="pupil")
+        return response
+
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
         return self._bulk(request)
@@ -402,6 +412,11 @@ class SenChangeViewSet(ApiViewSet):
     filterset_class = SenChangeFilter
     sync_field = "recorded_at"
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_api_read(request, Pupil, response.data["results"], key="pupil")
+        return response
+
 
 class PassportSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
@@ -452,6 +467,16 @@ class PassportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
 
     serializer_class = PassportSerializer
     filterset_class = PassportFilter
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_api_read(request, Pupil, response.data["results"], key="pupil")
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        record_api_read(request, Pupil, [response.data], key="pupil")
+        return response
 
 
 class NeedTypeSerializer(serializers.ModelSerializer):

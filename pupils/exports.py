@@ -36,10 +36,16 @@ class _Echo:
         return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def safe_cell(value: Any) -> str:
-    """Spreadsheets run cells that start with = + - @: prefix them so a name can never be a formula."""
+    """Spreadsheets run cells that start with = + - @ (even after spaces), and some read a leading tab or
+    carriage return as the start of one: prefix them all so a name can never be a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+    if text[:1] in {"\t", "\r", "\n"} or text.lstrip().startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
 def register_rows(pupils: Iterable[Pupil]) -> Iterator[list[str]]:

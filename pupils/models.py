@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
 from django.db import models
 from django.db.models import Q
@@ -101,6 +103,10 @@ class Pupil(TenantModel, PublicIdModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def may_serve_file(self, stored: Any) -> bool:
+        """A photo is served only while the school shows photos; documents whenever the record may be opened."""
+        return stored.purpose != "photo" or self.school.pupil_photos
 
     @property
     def display_name(self) -> str:

@@ -17,6 +17,7 @@ from pupils.tasks import render_passports_pdf
 from schools.http import TenantRequest
 from schools.models import SchoolClass
 from send import policy
+from send.audit import record_access, record_accesses
 from send.forms import add_service_errors
 from send.pdf import request_pdf
 from send.shortcuts import get_visible_or_404, require, tenant_required
@@ -48,6 +49,7 @@ def passport_edit(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
 def passport_versions(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = _pupil(request, pupil_uuid)
     versions = pupil.passport_versions.select_related("written_by", "reviewed_by").order_by("-number")
+    record_access(request, pupil, action="view_passport_versions")
     return render(request, "pupils/passport_versions.html", {"pupil": pupil, "versions": versions})
 
 
@@ -81,6 +83,7 @@ def class_passports(request: TenantRequest, class_uuid: str) -> HttpResponse:
     """Every SEND pupil in the class with their key strategies, on one screen (and one printed page)."""
     school_class = get_visible_or_404(request, SchoolClass.objects.select_related("school"), "view", uuid=class_uuid)
     rows = passports.class_passports(school_class, selectors.visible_pupils(request.user))
+    record_accesses(request, [pupil for pupil, _ in rows], "view_class_passports")
     cutoff = passports.update_cutoff(school_class.school)
     entries = [
         {"pupil": pupil, "passport": version, "needs_updating": passports.needs_updating(version, school_class.school)}

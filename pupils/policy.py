@@ -17,10 +17,11 @@ from pupils.models import (
     PupilNote,
     RegisterChange,
 )
-from schools.models import ClassStaff, ClassStaffRole, Role
+from schools.models import ClassStaff, ClassStaffRole, Role, SchoolClass
 from schools.policy import SCHOOL_READERS
 from schools.selectors import roles_of
 from send import policy
+from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 REGISTER_EDITORS = (Role.SENCO,)
@@ -134,3 +135,8 @@ for _model, _write in (
     (AccessArrangement, "manage_record"),
 ):
     policy.register(_model)(type(f"{_model.__name__}Rule", (FollowsPupilRule,), {"write_action": _write}))
+
+
+# Prepared PDFs are re-authorised at download: the requester must still see the pupil, or the class.
+register_subject("passport", visible_subject(Pupil))
+register_subject("class_passports", visible_subject(SchoolClass))

@@ -175,7 +175,7 @@ def set_photo(pupil: Pupil, upload: Any, by: Any) -> StoredFile:
     """Only where the school shows photos, and only images (checked by content, like every upload)."""
     if not pupil.school.pupil_photos:
         raise ValidationError({"photo": "This school does not show pupil photos (a setting in Trust admin)."})
-    stored = store_upload(upload, pupil, by)
+    stored = store_upload(upload, pupil, by, purpose=StoredFile.PHOTO)
     if not stored.content_type.startswith("image/"):
         raise ValidationError({"photo": "Upload a PNG or JPEG photo."})
     pupil.photo = stored

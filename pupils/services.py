@@ -171,6 +171,10 @@ def pupil_field_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+# A clash with a record the client may not see says only that the key is taken: never whose, where, or which.
+HIDDEN_CLASH = "This {key} is already used in this trust by a record this client cannot change; check it."
+
+
 class DuplicateUpn(ValidationError):
     """The UPN belongs to another pupil of this trust; carries that pupil so the page can link to it."""
 
@@ -290,7 +294,7 @@ def upsert_pupils(client: Any, records: Records, result: BulkResult) -> BulkResu
             errors.setdefault("class_mis_id" if name == "school_class" else name, []).extend(messages)
         pupil = existing.get(mis_id)
         if pupil is not None and pupil.pk not in writable:
-            errors["mis_id"] = ["This mis_id belongs to a pupil of a school this client may not write to."]
+            errors["mis_id"] = [HIDDEN_CLASH.format(key="mis_id")]
         if not errors and checked["upn"] in upns:
             errors["upn"] = ["Another record of this request has the same UPN."]
         if errors:
@@ -309,6 +313,7 @@ def upsert_pupils(client: Any, records: Records, result: BulkResult) -> BulkResu
     for plan in planned:
         holder = taken.get(plan.values["upn"])
         if holder is not None and holder != plan.mis_id:
+            # the same words whether or not the client may see the holder: a UPN clash names no pupil or school
             result.reject(plan.index, plan.mis_id, {"upn": ["Another pupil of this trust already has this UPN."]})
         else:
             accepted.append(plan)
@@ -339,7 +344,7 @@ def upsert_contacts(client: Any, records: Records, result: BulkResult) -> BulkRe
             errors["pupil_mis_id"] = ["No pupil with this mis_id in the schools this client may write to."]
         contact = existing.get(mis_id)
         if contact is not None and contact.pk not in writable:
-            errors["mis_id"] = ["This mis_id belongs to a contact of a pupil this client may not write to."]
+            errors["mis_id"] = [HIDDEN_CLASH.format(key="mis_id")]
         if errors:
             result.reject(index, mis_id, errors)
             continue

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<uuid:pupil_uuid>/photo/", views.photo, name="photo"),
     path("<uuid:pupil_uuid>/add/<slug:section>/", views.record_add, name="record_add"),
     path("<uuid:pupil_uuid>/register/", views.register_entry, name="register_entry"),
+    path("<uuid:pupil_uuid>/documents/<uuid:file_uuid>/remove/", views.document_remove, name="document_remove"),
     path("<uuid:pupil_uuid>/passport/edit/", passport_views.passport_edit, name="passport_edit"),
     path("<uuid:pupil_uuid>/passport/versions/", passport_views.passport_versions, name="passport_versions"),
     path("<uuid:pupil_uuid>/passport/review/", passport_views.passport_review, name="passport_review"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -10,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from pupils import exports, extensions, passports, records, reports, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
@@ -21,6 +24,7 @@ from send import policy
 from send.audit import record_access
 from send.forms import add_service_errors
 from send.shortcuts import get_visible_or_404, require, tenant_required
+from send.uploads import StoredFile, remove_stored_file
 
 REGISTER_FILTERS = "register_filters"
 FILTER_FIELDS = ("school", "school_class", "year_group", "sen_status", "need", "flag", "search", "sort")
@@ -140,7 +144,9 @@ def register_csv(request: TenantRequest) -> StreamingHttpResponse:
     classes: list[SchoolClass] = list(policy.visible(request.user, SchoolClass.objects.all()))
     filters = _register_filters(request, schools, classes)
     pupils = selectors.register_list(request.user, filters)
-    record_access(request, request.tenant.trust, action="export_register")
+    # What was exported: the filters as applied and how many pupils they gave.
+    detail = {"filters": {k: v for k, v in asdict(filters).items() if v}, "pupils": pupils.count()}
+    record_access(request, request.tenant.trust, action="export_register", detail=detail)
     response = StreamingHttpResponse(exports.stream_csv(pupils), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="send-register-{stamp}.csv"'
@@ -228,6 +234,7 @@ def flags(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
             messages.success(request, "Flag saved.")
             return redirect("pupils:record", pupil_uuid=pupil.uuid)
     periods = pupil.flag_periods.select_related("recorded_by").order_by("flag", "-starts_on")
+    record_access(request, pupil, action="view_flags")
     return render(request, "pupils/flags.html", {"form": form, "pupil": pupil, "periods": periods})
 
 
@@ -237,4 +244,25 @@ def photo(request: TenantRequest, pupil_uuid: str) -> HttpResponseBase:
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school", "photo"), "view", uuid=pupil_uuid)
     if pupil.photo is None or not pupil.school.pupil_photos:
         raise Http404("No photo")
+    record_access(request, pupil, action="view_photo")
     return FileResponse(pupil.photo.file.open("rb"), content_type=pupil.photo.content_type)
+
+
+@require_POST
+@tenant_required
+def document_remove(request: TenantRequest, pupil_uuid: str, file_uuid: str) -> HttpResponse:
+    """Take a document off the record: recorded (who, when, why) and no longer served; the file row stays."""
+    pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
+    require(request, "manage_record", pupil)
+    stored = StoredFile.objects.filter(
+        uuid=file_uuid, owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk)
+    ).first()
+    if stored is None:
+        raise Http404("No such document")
+    try:
+        remove_stored_file(stored, request.user, request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{stored.original_name} removed from the record.")
+    return redirect("pupils:record", pupil_uuid=pupil.uuid)

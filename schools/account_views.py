@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from schools import services
 from schools.http import TenantRequest
 from schools.models import SignIn
 from schools.security import REAUTHENTICATED_AT, end_all_sessions, has_confirmed_device
@@ -158,8 +160,39 @@ def new_backup_codes(request: TenantRequest) -> HttpResponse:
 @require_POST
 @login_required
 def sign_out_everywhere(request: TenantRequest) -> HttpResponse:
+    """Every session ends, and so does what the person left running: their calendar addresses and API clients."""
     user = request.user
-    end_all_sessions(user)
+    end_all_sessions(user, revoke_credentials=True)
     logout(request)  # this session too, with a fresh empty one for the message below
-    messages.success(request, "You have been signed out on every device.")
+    messages.success(
+        request,
+        "You have been signed out on every device. Your calendar addresses and any API clients you made have "
+        "been stopped.",
+    )
     return redirect("login")
+
+
+@login_required
+def invitations(request: TenantRequest) -> HttpResponse:
+    """Roles offered by another trust's administrator: nothing changes until the person accepts one here."""
+    if request.method == "POST":
+        try:
+            invitation = services.answer_invitation(
+                request.user,
+                request.POST.get("invitation", ""),
+                accept=request.POST.get("answer") == "accept",
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if invitation.accepted_at:
+                messages.success(request, f"You are now {invitation.get_role_display()} in {invitation.trust.name}.")
+            else:
+                messages.success(request, "Invitation declined.")
+        return redirect("invitations")
+    return render(
+        request,
+        "account/invitations.html",
+        {"invitations": services.open_invitations(request.user)},
+    )

@@ -78,7 +78,7 @@ class ApiClientMiddleware:
             return self.get_response(request)
         request.api_client_name = client.name  # type: ignore[attr-defined]
         with tenant_context(client.trust_id):
-            _note_use(client)
+            _note_use(request, client)
             if request.method in {"GET", "HEAD", "OPTIONS"}:
                 response = self.get_response(request)
             else:
@@ -92,7 +92,10 @@ FAILED_TOKEN_WINDOW = 600  # seconds
 
 
 def _failure_key(request: HttpRequest) -> str:
-    return f"api-token-failures:{request.META.get('REMOTE_ADDR', '')}"
+    from send.audit import client_ip
+
+    # The client's own address behind our proxies (PROXY_COUNT), not the proxy's, which all clients share.
+    return f"api-token-failures:{client_ip(request) or ''}"
 
 
 def _failures(request: HttpRequest) -> int:
@@ -131,9 +134,21 @@ def _log_call(request: HttpRequest, client: ApiClient, response: HttpResponse) -
     )
 
 
-def _note_use(client: ApiClient) -> None:
+def _note_use(request: HttpRequest, client: ApiClient) -> None:
+    """When the client was last used; its first use ever is a security event, with the address it came from."""
     now = timezone.now()
-    if client.last_used_at is None or now - client.last_used_at > LAST_USED_GRANULARITY:
+    if client.last_used_at is None:
+        first = ApiClient.objects.filter(pk=client.pk, last_used_at__isnull=True).update(last_used_at=now)
+        if first:
+            from send.audit import record_security_event
+
+            record_security_event(
+                request,
+                "api_client_first_use",
+                api_client=client.name,
+                detail={"client": str(client.uuid), "scopes": client.scopes},
+            )
+    elif now - client.last_used_at > LAST_USED_GRANULARITY:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
 
 

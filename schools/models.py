@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May open the Django admin (superusers only)")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every session of the person at once (see `_get_session_auth_hash`): signing out everywhere,
+    # a reset second factor, a changed role and deactivation do it, however the session keys have moved since.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -72,6 +75,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django signs every session with this hash and ends the session when it no longer matches: the
+        password alone, as Django does, until the person's sessions are ended once; the epoch after that."""
+        from django.utils.crypto import salted_hmac
+
+        signed = self.password if not self.session_epoch else f"{self.password}:{self.session_epoch}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, signed, secret=secret, algorithm="sha256").hexdigest()
 
 
 class Role(models.TextChoices):
@@ -357,6 +369,39 @@ class SignIn(models.Model):
         return f"{browser} on {system}" if system else browser
 
 
+class Invitation(TenantModel, PublicIdModel):
+    """A role offered to a person who already has an account in another trust: nothing about their account
+    changes until they sign in and accept it (an administrator of one trust never attaches another's person)."""
+
+    rls_own_rows_column = "user_id"  # the invited person finds their invitations before choosing a trust
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trust", "user", "school", "role"],
+                name="invitation_open_once",
+                condition=Q(accepted_at__isnull=True, declined_at__isnull=True),
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited as {self.get_role_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.declined_at is None
+
+
 _BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
 _SYSTEMS = [
     ("Windows", "Windows"),
@@ -379,6 +424,8 @@ class ApiClient(TenantModel, PublicIdModel):
     """
 
     rls_lookup = ("token_hash", "app.api_token_hash")
+    # The person who made a client may find it outside the trust, so that signing out everywhere can stop it.
+    rls_own_rows_column = "created_by_id"
 
     name = models.CharField(max_length=200)
     all_schools = models.BooleanField(

@@ -22,6 +22,7 @@ from schools.models import (
     ClassStaffRole,
     Federation,
     InsetDay,
+    Invitation,
     Membership,
     Role,
     School,
@@ -31,8 +32,11 @@ from schools.models import (
     User,
 )
 from send import policy
+from send.audit import record_security_event
 from send.bulk import BulkResult, Planned, Records, save_planned
-from send.tenancy import require_trust_id
+from send.tenancy import require_trust_id, tenant_context
+
+INVITATION_DAYS = 30  # an invitation to a person of another trust lapses after this
 
 
 def _school_in_trust(school: School | None) -> None:
@@ -125,26 +129,88 @@ def _validate_role_school(role: str, school: School | None) -> None:
     _school_in_trust(school)
 
 
+class OutsideThisTrust(ValidationError):
+    """The person's sign-in is not this trust's alone: its administrators may not change it."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(
+            f"{user.email} also has a role in another trust (or runs the platform), so their sign-in is not "
+            "this trust's alone. Ask them to do it themselves under Your account, or ask the platform's support."
+        )
+
+
+def trust_ids_of(user: User) -> set[int]:
+    """Every trust where the person holds a role, read outside the current trust (the own-rows policy)."""
+    from schools.selectors import trusts_of_user
+
+    return {choice.trust.pk for choice in trusts_of_user(user)}
+
+
+def only_in_this_trust(user: User) -> bool:
+    """Whether every role the person holds is in the current trust: only then may its administrators reset their
+    second factor, sign them out or send them a password link. Never a platform administrator."""
+    if user.is_superuser or user.is_staff:
+        return False
+    return trust_ids_of(user) <= {require_trust_id()}
+
+
+def require_only_in_this_trust(user: User) -> None:
+    if not only_in_this_trust(user):
+        raise OutsideThisTrust(user)
+
+
+def _refuse_self_grant(role: str, user: User, by: User | None) -> None:
+    """An administrator never gives themselves a role that opens pupils' records: another administrator must."""
+    from schools.policy import PUPIL_ROLES
+
+    if by is not None and user.pk == by.pk and role in PUPIL_ROLES:
+        raise ValidationError(
+            {"role": "You cannot give yourself a role that sees pupils: another trust administrator must do it."}
+        )
+
+
+def _role_detail(role: str, school: School | None) -> dict[str, Any]:
+    return {"role": role, "school": str(school.uuid) if school is not None else None}
+
+
+def _password_link(user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return base_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
 @transaction.atomic
 def invite_staff(
-    *, email: str, full_name: str, role: str, school: School | None, invited_by: User, base_url: str
-) -> Membership:
-    """Give a person a role in this trust, creating their sign-in if they have none, and email them."""
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    school: School | None,
+    invited_by: User,
+    base_url: str,
+    request: Any = None,
+) -> Membership | Invitation:
+    """Give a person a role in this trust, creating their sign-in if they have none, and email them.
+
+    A person who already has a sign-in but no role here is someone else's (another trust's, or the platform's):
+    they get an `Invitation` instead, and nothing about their account changes until they sign in and accept it.
+    """
     _validate_role_school(role, school)
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        _refuse_self_grant(role, user, invited_by)
+    if user is not None and not Membership.objects.filter(user=user).exists() and not only_in_this_trust(user):
+        return _invite_from_another_trust(user, role, school, invited_by, base_url, request)
     created = user is None
     if user is None:
         user = User.objects.create_user(email=email, password=None, full_name=full_name)
     if Membership.objects.filter(user=user, role=role, school=school).exists():
         raise ValidationError({"role": "This person already has this role here."})
     membership = Membership.objects.create(user=user, role=role, school=school)
+    record_security_event(request, "role_granted", subject=user, actor=invited_by, detail=_role_detail(role, school))
     where = school.name if school else "the whole trust"
-    link = ""
-    if created or not user.has_usable_password():
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        link = base_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    link = _password_link(user, base_url) if created or not user.has_usable_password() else ""
     body = (
         f"{invited_by.get_full_name() or invited_by.email} has given you the role of {Role(role).label} "
         f"for {where}.\n\n"
@@ -154,12 +220,87 @@ def invite_staff(
     return membership
 
 
+def _invite_from_another_trust(
+    user: User, role: str, school: School | None, invited_by: User, base_url: str, request: Any
+) -> Invitation:
+    if Invitation.objects.filter(
+        user=user, role=role, school=school, accepted_at__isnull=True, declined_at__isnull=True
+    ).exists():
+        raise ValidationError({"email": "This person has already been invited to this role and has not answered yet."})
+    invitation = Invitation.objects.create(user=user, role=role, school=school, invited_by=invited_by)
+    record_security_event(request, "invitation_sent", subject=user, actor=invited_by, detail=_role_detail(role, school))
+    trust = invitation.trust
+    where = f"{school.name} ({trust.name})" if school else trust.name
+    body = (
+        f"{invited_by.get_full_name() or invited_by.email} invites you to take the role of {Role(role).label} "
+        f"for {where}.\n\nNothing changes until you accept. Sign in as usual, then accept or decline it here: "
+        f"{base_url}{reverse('invitations')}\n\nThe invitation lapses after {INVITATION_DAYS} days.\n"
+    )
+    email = user.email
+    transaction.on_commit(lambda: send_mail("An invitation on the SEND platform", body, None, [email]))
+    return invitation
+
+
+def open_invitations(user: User) -> list[Invitation]:
+    """The person's invitations still to answer, from every trust (the own-rows policy), newest first."""
+    from django_scopes import scopes_disabled
+
+    from send.tenancy import own_rows_context
+
+    cutoff = timezone.now() - dt.timedelta(days=INVITATION_DAYS)
+    with own_rows_context(user.pk), scopes_disabled():
+        found = list(
+            Invitation.objects.filter(
+                user_id=user.pk, accepted_at__isnull=True, declined_at__isnull=True, created_at__gte=cutoff
+            )
+            .select_related("trust", "invited_by")
+            .order_by("-created_at")
+        )
+    for invitation in found:
+        # the school is a row of the inviting trust: read inside that trust, for its name only
+        invitation.school_name = ""  # type: ignore[attr-defined]
+        if invitation.school_id is not None:
+            with tenant_context(invitation.trust_id):
+                name = School.objects.filter(pk=invitation.school_id).values_list("name", flat=True).first()
+            invitation.school_name = name or ""  # type: ignore[attr-defined]
+    return found
+
+
+def answer_invitation(user: User, invitation_uuid: Any, *, accept: bool, request: Any = None) -> Invitation:
+    """The invited person accepts (the role is theirs from now) or declines; only their own open invitation."""
+    invitation = next((i for i in open_invitations(user) if str(i.uuid) == str(invitation_uuid)), None)
+    if invitation is None:
+        raise ValidationError("This invitation is not open: it was answered, withdrawn or has lapsed.")
+    with tenant_context(invitation.trust_id, user.pk), transaction.atomic():
+        now = timezone.now()
+        if accept:
+            held = Membership.objects.filter(user=user, role=invitation.role, school=invitation.school)
+            if not held.exists():
+                Membership.objects.create(user=user, role=invitation.role, school_id=invitation.school_id)
+            invitation.accepted_at = now
+        else:
+            invitation.declined_at = now
+        invitation.save(update_fields=["accepted_at", "declined_at"])
+        record_security_event(
+            request,
+            "invitation_accepted" if accept else "invitation_declined",
+            subject=user,
+            actor=user,
+            detail={"role": invitation.role, "school_id": invitation.school_id},
+        )
+    return invitation
+
+
 @transaction.atomic
-def change_membership(membership: Membership, *, role: str, school: School | None) -> Membership:
+def change_membership(
+    membership: Membership, *, role: str, school: School | None, by: User | None = None, request: Any = None
+) -> Membership:
     _validate_role_school(role, school)
+    _refuse_self_grant(role, membership.user, by)
     duplicate = Membership.objects.filter(user=membership.user, role=role, school=school).exclude(pk=membership.pk)
     if duplicate.exists():
         raise ValidationError({"role": "This person already has this role here."})
+    before = _role_detail(membership.role, membership.school)
     membership.role, membership.school = role, school
     _end_sessions_on_commit(membership.user)
     try:
@@ -167,12 +308,26 @@ def change_membership(membership: Membership, *, role: str, school: School | Non
             membership.save()
     except IntegrityError as error:  # pragma: no cover - guarded above; kept as a clear error, not a 500
         raise ValidationError({"role": "This person already has this role here."}) from error
+    record_security_event(
+        request,
+        "role_changed",
+        subject=membership.user,
+        actor=by,
+        detail={"from": before, "to": _role_detail(role, school)},
+    )
     return membership
 
 
 @transaction.atomic
-def remove_membership(membership: Membership) -> None:
+def remove_membership(membership: Membership, *, by: User | None = None, request: Any = None) -> None:
     _end_sessions_on_commit(membership.user)
+    record_security_event(
+        request,
+        "role_removed",
+        subject=membership.user,
+        actor=by,
+        detail=_role_detail(membership.role, membership.school),
+    )
     membership.delete()
 
 
@@ -196,14 +351,42 @@ def create_federation(*, name: str, schools: list[School]) -> Federation:
 
 
 @transaction.atomic
-def reset_second_factor(membership: Membership) -> None:
-    """A lost phone: remove the person's authenticator and backup codes; they enrol again at next sign-in."""
+def reset_second_factor(membership: Membership, *, by: User | None = None, request: Any = None) -> None:
+    """A lost phone: remove the person's authenticator and backup codes; they enrol again at next sign-in.
+    Only for a person whose every role is in this trust (their second factor guards the other trusts too)."""
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    require_only_in_this_trust(membership.user)
     TOTPDevice.objects.filter(user=membership.user).delete()
     StaticDevice.objects.filter(user=membership.user).delete()
+    record_security_event(request, "second_factor_reset", subject=membership.user, actor=by)
     _end_sessions_on_commit(membership.user)
+
+
+@transaction.atomic
+def sign_out_person(membership: Membership, *, by: User | None = None, request: Any = None) -> None:
+    """End every session of a person whose every role is in this trust (a lost laptop, a shared computer)."""
+    require_only_in_this_trust(membership.user)
+    record_security_event(request, "signed_out_by_admin", subject=membership.user, actor=by)
+    _end_sessions_on_commit(membership.user)
+
+
+@transaction.atomic
+def send_password_link(membership: Membership, *, by: User, base_url: str, request: Any = None) -> None:
+    """Email the person a link to choose a password (staff the MIS created have none, so could never sign in).
+    The administrator never sees the link; the person's password changes only when they use it."""
+    user = membership.user
+    require_only_in_this_trust(user)
+    link = _password_link(user, base_url)
+    record_security_event(request, "password_link_sent", subject=user, actor=by)
+    body = (
+        f"{by.get_full_name() or by.email} asks you to choose a password for the SEND platform, where you have "
+        f"the role of {membership.get_role_display()}.\n\nChoose your password (the link works once, for an "
+        f"hour): {link}\n\nIf you did not expect this, ignore this e-mail: nothing changes.\n"
+    )
+    email = user.email
+    transaction.on_commit(lambda: send_mail("Choose your password for the SEND platform", body, None, [email]))
 
 
 # --- API clients -----------------------------------------------------------------------------------------
@@ -229,6 +412,7 @@ def create_api_client(
     schools: list[School] | None = None,
     rate_limit_per_minute: int = 600,
     created_by: User | None = None,
+    request: Any = None,
 ) -> tuple[ApiClient, str]:
     """Make a client for this trust and return it with its token, which is shown once and never stored."""
     from schools.api_auth import hash_token, new_token
@@ -252,7 +436,19 @@ def create_api_client(
         token_hash=hash_token(token),
         created_by=created_by,
     )
+    # A client that reads pupils is a path to pupil data: who made it, when and with what is kept.
+    record_security_event(request, "api_client_created", actor=created_by, detail=_client_detail(client))
     return client, token
+
+
+def _client_detail(client: ApiClient) -> dict[str, Any]:
+    return {
+        "client": str(client.uuid),
+        "name": client.name,
+        "scopes": client.scopes,
+        "all_schools": client.all_schools,
+        "school_ids": client.school_ids,
+    }
 
 
 @transaction.atomic
@@ -264,6 +460,7 @@ def change_api_client(
     all_schools: bool,
     schools: list[School] | None,
     rate_limit_per_minute: int,
+    request: Any = None,
 ) -> ApiClient:
     if not (can_read or can_write):
         raise ValidationError({"can_read": "Give the client at least one scope: read, write or both."})
@@ -272,11 +469,12 @@ def change_api_client(
     client.school_ids = _client_schools(all_schools, schools)
     client.rate_limit_per_minute = rate_limit_per_minute
     client.save()
+    record_security_event(request, "api_client_changed", detail=_client_detail(client))
     return client
 
 
 @transaction.atomic
-def rotate_api_client_token(client: ApiClient) -> str:
+def rotate_api_client_token(client: ApiClient, *, request: Any = None) -> str:
     """A new token at once; the old one stops working in the same transaction."""
     from schools.api_auth import hash_token, new_token
 
@@ -285,14 +483,16 @@ def rotate_api_client_token(client: ApiClient) -> str:
     token = new_token()
     client.token_prefix, client.token_hash, client.rotated_at = token[:12], hash_token(token), timezone.now()
     client.save(update_fields=["token_prefix", "token_hash", "rotated_at"])
+    record_security_event(request, "api_client_token_replaced", detail=_client_detail(client))
     return token
 
 
 @transaction.atomic
-def revoke_api_client(client: ApiClient) -> None:
+def revoke_api_client(client: ApiClient, *, request: Any = None) -> None:
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
+        record_security_event(request, "api_client_revoked", detail=_client_detail(client))
 
 
 # --- Bulk upserts from the MIS (REST API) ------------------------------------------------------------------
@@ -322,6 +522,12 @@ def upsert_staff(client: Any, records: Records, result: BulkResult) -> BulkResul
         (m.user_id, m.school_id, m.role): m
         for m in Membership.objects.filter(user__in=list(users.values()), school__isnull=False)
     }
+    # A sign-in that exists but holds no role in this trust is another trust's person (or the platform's): the
+    # MIS may not attach a role to it; a trust administrator invites them, and they accept after signing in.
+    staff_here = set(
+        Membership.objects.filter(user__in=list(users.values())).values_list("user_id", flat=True).distinct()
+    )
+    created_by = getattr(client, "created_by_id", None)
     new_users: dict[str, User] = {}
     plans: list[tuple[int, str, dict[str, Any], Membership | None, str]] = []
     for index, fields in records:
@@ -334,6 +540,17 @@ def upsert_staff(client: Any, records: Records, result: BulkResult) -> BulkResul
         membership = by_mis_id.get(mis_id)
         if membership is not None and (membership.pk not in writable or membership.role not in MIS_STAFF_ROLES):
             errors["mis_id"] = ["This mis_id belongs to a staff record this client may not change."]
+        existing_user = users.get(email)
+        if existing_user is not None and existing_user.pk not in staff_here:
+            errors["email"] = [
+                "This e-mail address already has a sign-in that is not staff of this trust: a trust administrator "
+                "invites them, and they accept after signing in."
+            ]
+        elif existing_user is not None and created_by is not None and existing_user.pk == created_by:
+            errors["email"] = [
+                "The administrator who made this API client cannot be given a role through it: another trust "
+                "administrator gives it."
+            ]
         if errors:
             result.reject(index, mis_id, errors)
             continue
@@ -403,7 +620,9 @@ def upsert_classes(client: Any, records: Records, result: BulkResult) -> BulkRes
             errors["school_year"] = ["No school year of this name: the trust administrator adds school years."]
         school_class = existing.get(mis_id)
         if school_class is not None and school_class.pk not in writable:
-            errors["mis_id"] = ["This mis_id belongs to a class of a school this client may not write to."]
+            errors["mis_id"] = [
+                "This mis_id is already used in this trust by a record this client cannot change; check it."
+            ]
         if school is not None and year is not None:
             key = (school.pk, year.pk, fields["name"])
             other = by_name.get(key)

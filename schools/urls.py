@@ -22,6 +22,12 @@ urlpatterns = [
         views.membership_reset_two_factor,
         name="membership_reset_two_factor",
     ),
+    path("staff/roles/<uuid:membership_uuid>/sign-out/", views.membership_sign_out, name="membership_sign_out"),
+    path(
+        "staff/roles/<uuid:membership_uuid>/password-link/",
+        views.membership_password_link,
+        name="membership_password_link",
+    ),
     path("api-clients/", views.api_client_list, name="api_client_list"),
     path("api-clients/new/", views.api_client_create, name="api_client_create"),
     path("api-clients/<uuid:client_uuid>/", views.api_client_edit, name="api_client_edit"),

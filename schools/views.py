@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import selectors, services
@@ -25,9 +27,10 @@ from schools.forms import (
     TermForm,
 )
 from schools.http import TenantRequest
-from schools.models import ApiClient, Federation, InsetDay, Membership, School, SchoolYear, Term, Trust
+from schools.models import ApiClient, Federation, InsetDay, Invitation, Membership, School, SchoolYear, Term, Trust
 from schools.security import reauthentication_required
 from send import policy
+from send.audit import record_security_event
 from send.forms import add_service_errors
 from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.shortcuts import get_visible_or_404, require, tenant_required
@@ -200,15 +203,23 @@ def staff_invite(request: TenantRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.invite_staff(
+            made = services.invite_staff(
                 **form.cleaned_data,
                 invited_by=request.user,
                 base_url=request.build_absolute_uri("/")[:-1],
+                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{membership.user.email} now has the role {membership.get_role_display()}.")
+            if isinstance(made, Invitation):
+                messages.success(
+                    request,
+                    f"{made.user.email} already has a sign-in elsewhere: they have been sent an invitation, and get "
+                    f"the role {made.get_role_display()} when they sign in and accept it.",
+                )
+            else:
+                messages.success(request, f"{made.user.email} now has the role {made.get_role_display()}.")
             return redirect("schools:staff_list")
     return render(request, "schools/staff_invite.html", {"form": form})
 
@@ -222,7 +233,7 @@ def membership_edit(request: TenantRequest, membership_uuid: str) -> HttpRespons
     form = MembershipForm(request.POST or None, initial={"role": membership.role, "school": membership.school_id})
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_membership(membership, **form.cleaned_data)
+            services.change_membership(membership, **form.cleaned_data, by=request.user, request=request)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -235,12 +246,30 @@ def membership_edit(request: TenantRequest, membership_uuid: str) -> HttpRespons
 @tenant_required
 @reauthentication_required
 def membership_delete(request: TenantRequest, membership_uuid: str) -> HttpResponse:
-    membership = get_visible_or_404(request, Membership.objects.select_related("user"), "delete", uuid=membership_uuid)
+    membership = get_visible_or_404(
+        request, Membership.objects.select_related("user", "school"), "delete", uuid=membership_uuid
+    )
     if membership.user_id == request.user.pk and membership.role == "admin":
         messages.error(request, "You cannot remove your own administrator role.")
         return redirect("schools:staff_list")
-    services.remove_membership(membership)
+    services.remove_membership(membership, by=request.user, request=request)
     messages.success(request, f"Role removed from {membership.user.email}.")
+    return redirect("schools:staff_list")
+
+
+def _person_action(
+    request: TenantRequest, membership_uuid: str, action: str, run: Callable[[Membership], None], done: str
+) -> HttpResponse:
+    """An action on a person's sign-in: only for people whose every role is in this trust, else refused with a
+    clear message; the refusal is recorded as well as the action."""
+    membership = get_visible_or_404(request, Membership.objects.select_related("user"), "change", uuid=membership_uuid)
+    try:
+        run(membership)
+    except services.OutsideThisTrust as error:
+        record_security_event(request, f"{action}_refused", subject=membership.user, detail={"why": "other trust"})
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done.format(email=membership.user.email))
     return redirect("schools:staff_list")
 
 
@@ -248,12 +277,44 @@ def membership_delete(request: TenantRequest, membership_uuid: str) -> HttpRespo
 @tenant_required
 @reauthentication_required
 def membership_reset_two_factor(request: TenantRequest, membership_uuid: str) -> HttpResponse:
-    membership = get_visible_or_404(request, Membership.objects.select_related("user"), "change", uuid=membership_uuid)
-    services.reset_second_factor(membership)
-    messages.success(
-        request, f"Two-step sign-in reset for {membership.user.email}: they set it up again when they next sign in."
+    return _person_action(
+        request,
+        membership_uuid,
+        "second_factor_reset",
+        lambda m: services.reset_second_factor(m, by=request.user, request=request),
+        "Two-step sign-in reset for {email}: they set it up again when they next sign in.",
     )
-    return redirect("schools:staff_list")
+
+
+@require_POST
+@tenant_required
+@reauthentication_required
+def membership_sign_out(request: TenantRequest, membership_uuid: str) -> HttpResponse:
+    return _person_action(
+        request,
+        membership_uuid,
+        "signed_out_by_admin",
+        lambda m: services.sign_out_person(m, by=request.user, request=request),
+        "{email} has been signed out on every device.",
+    )
+
+
+@require_POST
+@tenant_required
+@reauthentication_required
+def membership_password_link(request: TenantRequest, membership_uuid: str) -> HttpResponse:
+    return _person_action(
+        request,
+        membership_uuid,
+        "password_link_sent",
+        lambda m: services.send_password_link(
+            m,
+            by=request.user,
+            base_url=request.build_absolute_uri("/")[:-1],
+            request=request,
+        ),
+        "{email} has been sent a link to choose a password.",
+    )
 
 
 # --- API clients -------------------------------------------------------------------------------------------
@@ -289,6 +350,7 @@ def api_client_create(request: TenantRequest) -> HttpResponse:
                 schools=list(data["schools"]),
                 rate_limit_per_minute=data["rate_limit_per_minute"],
                 created_by=request.user,
+                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -319,6 +381,7 @@ def api_client_edit(request: TenantRequest, client_uuid: str) -> HttpResponse:
                 all_schools=data["all_schools"],
                 schools=list(data["schools"]),
                 rate_limit_per_minute=data["rate_limit_per_minute"],
+                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -334,7 +397,7 @@ def api_client_edit(request: TenantRequest, client_uuid: str) -> HttpResponse:
 def api_client_rotate(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
     try:
-        token = services.rotate_api_client_token(client)
+        token = services.rotate_api_client_token(client, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("schools:api_client_list")
@@ -346,7 +409,7 @@ def api_client_rotate(request: TenantRequest, client_uuid: str) -> HttpResponse:
 @reauthentication_required
 def api_client_revoke(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
-    services.revoke_api_client(client)
+    services.revoke_api_client(client, request=request)
     messages.success(request, f"{client.name} revoked: its token no longer works.")
     return redirect("schools:api_client_list")
 
@@ -387,7 +450,7 @@ def switch(request: TenantRequest) -> HttpResponse:
             wanted = request.POST["school"]
             if wanted == "all":
                 request.session.pop(SESSION_SCHOOL, None)
-                return redirect(request.POST.get("next") or reverse("home"))
+                return redirect(_own_path(request, request.POST.get("next", "")))
             mine: list[School] = list(policy.visible(request.user, School.objects.all(), "view"))
             school = next((s for s in mine if str(s.uuid) == wanted), None)
             if school is None:
@@ -401,3 +464,10 @@ def switch(request: TenantRequest) -> HttpResponse:
         list(policy.visible(request.user, School.objects.order_by("name"), "view")) if tenant.trust is not None else []
     )
     return render(request, "switch.html", {"choices": tenant.choices, "schools": schools})
+
+
+def _own_path(request: TenantRequest, target: str) -> str:
+    """Where to go back to: one of our own pages, never another site (`//evil.example`, `https://evil.example`)."""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")

@@ -58,6 +58,8 @@ class AccessEvent(models.Model):
     path = models.CharField(max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # What else the access covered, e.g. an export's filters and how many pupils it held.
+    detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["trust_id", "object_type", "object_id"])]
@@ -65,6 +67,32 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.object_type}:{self.object_id} at {self.created_at}"
+
+
+class SecurityEvent(models.Model):
+    """Someone acted on a person's access (who, whom, when): a role given, changed or removed, a second factor
+    reset, sessions ended, a password link sent, an invitation, an API client made or first used. Append-only."""
+
+    audit_append_only = True
+
+    trust_id = models.BigIntegerField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    api_client = models.CharField(max_length=200, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    detail = models.JSONField(default=dict, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["trust_id", "subject", "created_at"], name="security_event_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.subject_id} at {self.created_at}"
 
 
 class Tombstone(TenantModel):
@@ -109,6 +137,16 @@ def tombstone_trigger(resource: str, school: str = "OLD.school_id") -> pgtrigger
 
 
 from send.pdf import PdfJob  # noqa: E402  (registered with the app's models)
-from send.uploads import StoredFile  # noqa: E402
+from send.uploads import StoredFile, StoredFileRemoval  # noqa: E402
 
-__all__ = ["AccessEvent", "PdfJob", "PublicIdModel", "StoredFile", "TenantModel", "Tombstone", "tombstone_trigger"]
+__all__ = [
+    "AccessEvent",
+    "PdfJob",
+    "PublicIdModel",
+    "SecurityEvent",
+    "StoredFile",
+    "StoredFileRemoval",
+    "TenantModel",
+    "Tombstone",
+    "tombstone_trigger",
+]

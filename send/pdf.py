@@ -3,7 +3,12 @@
 One path for every document: a view calls `request_pdf` (a `PdfJob` row, queued once the transaction commits, and
 the page that polls it); the task calls `run_pdf_job` with its render function, which owns the states (pending,
 then ready with a file, or failed with a reason), the retries of a worker's passing failure, and the refusal when
-the requester can no longer see the subject. Jobs and their files expire after `PDF_KEEP_DAYS` (`expire_pdf_jobs`).
+the requester can no longer see the subject. Each kind of document registers how to tell whether the requester may
+still see what it is about (`register_subject`), which is asked again at download; a document is kept
+`PDF_KEEP_DAYS` days, then deleted (`delete_expired_jobs`, nightly).
+
+WeasyPrint fetches nothing: its URL fetcher serves only `data:` URIs and our own static files, so no template
+text (a school's name, a pupil's words) can make the worker call a URL or read a file.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -71,13 +78,101 @@ class PdfJob(models.Model):
             self.trust_id = require_trust_id()
         super().save(*args, **kwargs)
 
+    @property
+    def expires_at(self) -> dt.datetime:
+        return self.created_at + dt.timedelta(days=settings.PDF_KEEP_DAYS)
+
+    @property
+    def has_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+def static_roots() -> list[Path]:
+    """Where our own static files live: the only files a PDF may embed."""
+    roots = [Path(settings.STATIC_ROOT)]
+    for entry in settings.STATICFILES_DIRS:
+        folder = entry[1] if isinstance(entry, (tuple, list)) else entry
+        roots.append(Path(str(folder)))
+    return [root.resolve() for root in roots]
+
+
+def allowed_pdf_resource(url: str) -> bool:
+    """`data:` URIs, and `file:` URLs inside our static files; never http(s), other files or other schemes."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "data":
+        return True
+    if scheme != "file" or parts.netloc not in {"", "localhost"}:
+        return False
+    path = Path(unquote(parts.path)).resolve()
+    return any(path.is_relative_to(root) for root in static_roots())
+
+
+def pdf_url_fetcher() -> Any:
+    """WeasyPrint's fetcher, refusing every resource `allowed_pdf_resource` does not allow."""
+    from weasyprint.urls import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not allowed_pdf_resource(url):
+                raise ValueError(f"A PDF may not fetch {url[:80]!r}: only data: URIs and our static files")
+            return super().fetch(url, headers)
+
+    return StaticOnlyFetcher(allowed_protocols={"data", "file"}, allow_redirects=False)
+
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """HTML template to a tagged PDF (PDF/UA-1), so screen readers get headings and text."""
     from weasyprint import HTML
 
     html = render_to_string(template, {**context, "printed_at": timezone.localtime()})
-    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1"))
+    document = HTML(string=html, base_url=str(settings.BASE_DIR / "static"), url_fetcher=pdf_url_fetcher())
+    return bytes(document.write_pdf(pdf_variant="pdf/ua-1"))
+
+
+# --- May the requester still see it? -------------------------------------------------------------------------
+
+SubjectCheck = Callable[[Any, "PdfJob"], bool]
+_subjects: dict[str, SubjectCheck] = {}
+
+
+def register_subject(kind: str, check: SubjectCheck) -> None:
+    """How to tell, for a kind of document, whether a person may still see what it is about."""
+    _subjects[kind] = check
+
+
+def visible_subject(model: Any, action: str = "view") -> SubjectCheck:
+    """The usual check: the object named by the job's `subject_id` (a UUID) is visible to the person."""
+
+    def check(user: Any, job: PdfJob) -> bool:
+        from django.core.exceptions import ValidationError
+
+        from send import policy
+
+        try:
+            return bool(policy.visible(user, model, action).filter(uuid=job.subject_id).exists())
+        except ValidationError:
+            return False
+
+    return check
+
+
+def may_still_open(user: Any, job: PdfJob) -> bool:
+    """Re-authorised at download: the requester, within the keeping time, who may still see the subject. A kind
+    with no registered check is refused (fail closed)."""
+    check = _subjects.get(job.kind)
+    return job.requested_by_id == user.pk and not job.has_expired and check is not None and check(user, job)
+
+
+def delete_expired_jobs(now: dt.datetime | None = None) -> int:
+    """Delete this trust's documents older than `PDF_KEEP_DAYS`, file and row."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.PDF_KEEP_DAYS)
+    expired = list(PdfJob.objects.filter(created_at__lt=cutoff))
+    for job in expired:
+        if job.file:
+            job.file.delete(save=False)
+    PdfJob.objects.filter(pk__in=[job.pk for job in expired]).delete()
+    return len(expired)
 
 
 class NoLongerVisible(Exception):
@@ -129,19 +224,6 @@ def run_pdf_job(job_id: int, render: Callable[[PdfJob], bytes]) -> str:
         raise
     finish_job(job, pdf)
     return job.state
-
-
-def expire_pdf_jobs(now: dt.datetime | None = None) -> int:
-    """Delete prepared documents (rows and files) older than PDF_KEEP_DAYS; returns how many. Cross-tenant by
-    design: called by the beat task with no tenant, it reads only ids and paths."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.PDF_KEEP_DAYS)
-    expired = list(PdfJob.objects.filter(created_at__lt=cutoff).values_list("pk", "file"))
-    storage = _private_storage()
-    for _, name in expired:
-        if name:
-            storage.delete(name)
-    PdfJob.objects.filter(pk__in=[pk for pk, _ in expired]).delete()
-    return len(expired)
 
 
 def finish_job(job: PdfJob, pdf: bytes) -> PdfJob:

@@ -177,20 +177,29 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour; a token is void once the password 
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "SEND platform")
 OTP_TOTP_THROTTLE_FACTOR = 1
 REAUTHENTICATE_MAX_AGE = timedelta(minutes=10)  # step-up before changing roles or exporting a record
+# The Django admin lists OTP devices: never their keys, QR codes or backup codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The demo users' TOTP secret (seed_demo only), RFC 6238's test key; base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ.
 DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
 
-# Brute force (django-axes): five failures per username and IP, then a 15-minute cool-off.
+# Client addresses: how many reverse proxies in front append to X-Forwarded-For (send.audit.client_ip, with
+# django-ipware). 0: the header is ignored and the connecting address is the client's.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Brute force (django-axes): five failures per username and client address, then a 15-minute cool-off; and
+# 20 failures for one username from any addresses within the cool-off lock that account (many addresses
+# guessing one password), see schools.security.AccountAndAddressHandler.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("AXES_ACCOUNT_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "schools.security.AccountAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "send.audit.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field, which holds the email
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Sessions: 60 minutes idle (the expiry slides on every request), 10 hours at most from sign-in.
 SESSION_COOKIE_AGE = 60 * 60
@@ -211,6 +220,8 @@ STATICFILES_DIRS = [
 ]
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", BASE_DIR / "var" / "private"))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "20")) * 1_000_000
+# Prepared PDFs (passports, plans, maps) can be downloaded for this many days, then they are deleted.
+PDF_KEEP_DAYS = int(os.environ.get("PDF_KEEP_DAYS", "7"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Uploads: outside STATIC_ROOT and with no URL, served only by send.uploads.download.
@@ -247,16 +258,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "send.tasks.heartbeat", "schedule": 60.0},
+    # Each night: prepared PDFs older than PDF_KEEP_DAYS are deleted.
+    "expired-pdfs": {"task": "send.tasks.delete_expired_pdfs", "schedule": crontab(hour=2, minute=15)},
     # Each morning: SEN support plans whose review is within two weeks become due.
     "plan-reviews": {"task": "reviews.scan_plan_reviews", "schedule": crontab(hour=6, minute=30)},
     # Each morning: statutory deadlines entering a warning window become reminders, then the day's e-mail digests.
     "statutory-deadlines": {"task": "reviews.scan_statutory_deadlines", "schedule": crontab(hour=6, minute=0)},
-    # Each night: prepared PDFs older than PDF_KEEP_DAYS are deleted, rows and files.
-    "expire-pdfs": {"task": "send.expire_pdf_jobs", "schedule": crontab(hour=2, minute=30)},
 }
-# Prepared PDFs (passports, plans, reports) are kept this many days, then deleted; a worker's passing failure to
-# render one is retried this many times (with backoff) before the job fails with a reason.
-PDF_KEEP_DAYS = int(os.environ.get("PDF_KEEP_DAYS", "7"))
+# A worker's passing failure to render a PDF is retried this many times (with backoff) before the job fails.
 PDF_RETRIES = int(os.environ.get("PDF_RETRIES", "3"))
 # The warning windows of statutory deadlines, in days before the due date; -1 means "overdue".
 DEADLINE_REMINDER_DAYS = tuple(int(days) for days in env_list("DEADLINE_REMINDER_DAYS", "28,14,7,0,-1"))
@@ -271,7 +280,8 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Digests and invitations travel encrypted to the relay unless turned off (the development mail catcher has no TLS).
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not DEBUG)
 # A relay that hangs must not hold a worker (and the digest it is sending) for ever.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # The address of the site, for links in emails sent by workers (no request to build them from).
@@ -303,6 +313,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "iso-8601",
 }
+# /healthz: the public answer is cached this many seconds; with `Authorization: Bearer <HEALTHZ_TOKEN>` it also
+# pings the workers (up to a second), which no anonymous request can make it do.
+HEALTHZ_CACHE_SECONDS = int(os.environ.get("HEALTHZ_CACHE_SECONDS", "5"))
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
 # Wrong bearer tokens from one address within 10 minutes before it gets 429 (counted in Redis).
 API_TOKEN_FAILURES_PER_ADDRESS = int(os.environ.get("API_TOKEN_FAILURES_PER_ADDRESS", "20"))
 # Bulk requests carry up to 1,000 records; beyond this the API answers 413.

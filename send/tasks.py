@@ -6,7 +6,7 @@ import time
 
 from django.core.cache import cache
 
-from send.celery import app, tenant_task
+from send.celery import app
 
 HEARTBEAT_KEY = "send:worker-heartbeat"
 
@@ -19,21 +19,20 @@ def heartbeat() -> float:
     return now
 
 
-@app.task(name="send.expire_pdf_jobs")
-def expire_pdf_jobs_everywhere() -> int:
-    """Every trust, one after the other (row-level security shows a job only inside its trust)."""
+@app.task(name="send.tasks.delete_expired_pdfs", ignore_result=True)
+def delete_expired_pdfs() -> int:
+    """Each night, for every trust in turn (row-level security shows a job only inside its trust): delete prepared
+    PDFs older than PDF_KEEP_DAYS."""
     from django.apps import apps
     from django.conf import settings
 
-    from send.tenancy import no_tenant
+    from send.pdf import delete_expired_jobs
+    from send.tenancy import no_tenant, tenant_context
 
     with no_tenant():
-        trust_ids = list(apps.get_model(settings.TENANT_MODEL).objects.values_list("pk", flat=True))
-    return sum(expire_trust_pdf_jobs(trust_id) for trust_id in trust_ids)
-
-
-@tenant_task(name="send.expire_trust_pdf_jobs")
-def expire_trust_pdf_jobs(trust_id: int) -> int:
-    from send.pdf import expire_pdf_jobs
-
-    return expire_pdf_jobs()
+        trust_ids = list(apps.get_model(settings.TENANT_MODEL)._default_manager.values_list("pk", flat=True))
+    deleted = 0
+    for trust_id in trust_ids:
+        with tenant_context(trust_id):
+            deleted += delete_expired_jobs()
+    return deleted

@@ -55,6 +55,7 @@ urlpatterns = [
     path("account/two-factor/backup-codes/", account_views.new_backup_codes, name="new_backup_codes"),
     path("account/confirm/", account_views.reauthenticate, name="reauthenticate"),
     path("account/sign-out-everywhere/", account_views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("account/invitations/", account_views.invitations, name="invitations"),
     path("trust/", include("schools.urls")),
     path("pupils/", include("pupils.urls")),
     path("provision/", include("provision.urls")),

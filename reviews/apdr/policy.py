@@ -13,6 +13,7 @@ from reviews.policy import PLAN_LEADS, leads, teaches
 from schools.models import ClassStaff, ClassStaffRole, Role
 from schools.selectors import roles_of
 from send import policy
+from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 
@@ -66,3 +67,7 @@ class FollowsPlanRule(policy.Rule):
 
 for _model in (Target, Evidence, Contribution, PlanTransition):
     policy.register(_model)(type(f"{_model.__name__}Rule", (FollowsPlanRule,), {}))
+
+# Prepared PDFs are re-authorised at download (send.pdf): the requester must still see the plan.
+register_subject("plan", visible_subject(Plan))
+register_subject("plan_plain", visible_subject(Plan))

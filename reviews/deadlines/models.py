@@ -151,6 +151,8 @@ class NotificationPreference(TenantModel):
     feed_token_hash = models.CharField(max_length=64, blank=True)
 
     rls_lookup = ("feed_token_hash", "app.feed_token_hash")
+    # The person finds their own preferences outside a trust, so that signing out everywhere stops every feed.
+    rls_own_rows_column = "user_id"
 
     class Meta:
         constraints = [

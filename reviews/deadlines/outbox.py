@@ -28,7 +28,16 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from reviews.deadlines.models import CLASS_TEACHER_KINDS, SCHOOL_KINDS, Deadline, DeadlineState, Digest, Reminder
+from reviews.deadlines.models import (
+    CLASS_TEACHER_KINDS,
+    SCHOOL_KINDS,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    Digest,
+    Reminder,
+)
+from reviews.deadlines.selectors import pupil_initials
 from reviews.deadlines.services import table_sql
 from schools.models import Role
 from send import policy
@@ -205,7 +214,17 @@ def next_retry() -> dt.datetime | None:
 
 
 def deliver_digest(digest: Digest, reminders: list[Reminder]) -> None:
-    context = {"digest": digest, "reminders": reminders, "site_url": settings.SITE_URL}
+    """Pupils by initials and year group (mail leaves our hands); advice deadlines carry the adviser's name, often
+    the parent's, which names the child, so it stays out of the e-mail."""
+    lines = [
+        (
+            reminder,
+            pupil_initials(reminder.deadline.pupil),
+            "" if reminder.deadline.kind == DeadlineKind.ADVICE_DUE else reminder.deadline.detail,
+        )
+        for reminder in reminders
+    ]
+    context = {"digest": digest, "lines": lines, "site_url": settings.SITE_URL}
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
     message = EmailMessage(
         subject=f"Statutory deadlines: {len(reminders)} reminder{'s' if len(reminders) != 1 else ''} "

@@ -63,3 +63,9 @@ def inbox(user: Any, limit: int = 200) -> list[Reminder]:
 
 def unread_count(user: Any) -> int:
     return policy.visible(user, Reminder).filter(read_at__isnull=True).count()
+
+
+def pupil_initials(pupil: Any) -> str:
+    """How e-mails and calendars name a pupil: initials and year group, never the name (mail leaves our hands)."""
+    name = "".join(part[0] for part in pupil.display_name.split() if part)
+    return f"{name}, {pupil.get_year_group_display()}"

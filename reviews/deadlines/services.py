@@ -14,11 +14,12 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from pupils.models import Pupil
 from reviews.deadlines.models import Deadline, DeadlineState, Digest, NotificationPreference, Reminder
 from schools.models import ClassStaff, Membership
-from send.tenancy import require_trust_id
+from send.tenancy import own_rows_context, require_trust_id, tenant_context
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,24 @@ def new_feed_token(user: Any) -> str:
     preference.feed_token_hash = feed_token_hash(token)
     preference.save(update_fields=["feed_token_hash"])
     return token
+
+
+def stop_feeds(user: Any) -> int:
+    """Stop every calendar address the person made, in every trust (found through the own-rows policy)."""
+    with own_rows_context(user.pk), scopes_disabled():
+        trust_ids = list(
+            NotificationPreference.objects.filter(user_id=user.pk)
+            .exclude(feed_token_hash="")
+            .values_list("trust_id", flat=True)
+        )
+    for trust_id in trust_ids:
+        with tenant_context(trust_id):
+            NotificationPreference.objects.filter(user_id=user.pk).update(feed_token_hash="")
+    return len(trust_ids)
+
+
+def stop_feeds_when_credentials_revoked(sender: Any, user: Any, **kwargs: Any) -> None:
+    stop_feeds(user)
 
 
 def save_preferences(user: Any, *, email_digest: bool) -> NotificationPreference:

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from pupils.models import Pupil
 from reviews.deadlines import selectors
 from reviews.deadlines import services as deadline_services
 from reviews.deadlines.forms import PreferenceForm
@@ -77,11 +76,6 @@ def calendar_feed_new(request: TenantRequest) -> HttpResponse:
     return redirect("reviews:reminders")
 
 
-def initials(pupil: Pupil) -> str:
-    name = "".join(part[0] for part in pupil.display_name.split() if part)
-    return f"{name}, {pupil.get_year_group_display()}"
-
-
 def calendar_feed(request: TenantRequest, token: str) -> HttpResponse:
     """The person's deadlines as iCalendar. The address is the secret (only its hash is stored), so calendar
     apps can fetch it without signing in; what it shows is still filtered by the person's roles today, and names
@@ -110,7 +104,7 @@ def calendar_feed(request: TenantRequest, token: str) -> HttpResponse:
             event.add("dtstamp", deadline.updated_at)
             event.add("dtstart", deadline.due_on)
             # initials only: calendars sync to phones and outside services; the link opens the record here
-            event.add("summary", f"{deadline.get_kind_display()}: {initials(deadline.pupil)}")
+            event.add("summary", f"{deadline.get_kind_display()}: {selectors.pupil_initials(deadline.pupil)}")
             event.add("description", f"{deadline.rule}\n{site}{deadline.subject_url}")
             event.add("url", f"{site}{deadline.subject_url}")
             calendar.add_component(event)

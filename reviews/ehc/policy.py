@@ -20,6 +20,7 @@ from reviews.ehc.models import (
 from reviews.policy import PLAN_LEADS, leads
 from schools.selectors import roles_of
 from send import policy
+from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 
@@ -67,3 +68,7 @@ for _ehc_model, _path in (
     (OutcomeProgress, "review__ehc_plan__pupil"),
 ):
     policy.register(_ehc_model)(type(f"{_ehc_model.__name__}Rule", (EhcRecordRule,), {"pupil_path": _path}))
+
+# Prepared PDFs are re-authorised at download (send.pdf): the requester must still see the record.
+register_subject("ehc_evidence_pack", visible_subject(EhcAssessmentRequest))
+register_subject("annual_review_report", visible_subject(AnnualReview))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('send', '0004_tombstone'),
+        ('send', '0005_security_events_and_file_removals'),
     ]
 
     operations = [
