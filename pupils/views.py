@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pupils import exports, extensions, passports, records, reports, selectors, services
+from pupils import exports, extensions, passports, records, relink, reports, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.http import TenantRequest
@@ -71,6 +71,11 @@ def register(request: TenantRequest) -> HttpResponse:
         "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
         "several_schools": len(schools) > 1,
         "may_add": policy.visible(request.user, School.objects.all(), "add_pupil").exists(),
+        "not_sent_by_new_mis": (
+            relink.unmatched_count(request.user)
+            if not request.htmx and policy.can(request.user, "view_unmatched", request.tenant.trust)  # type: ignore[attr-defined]
+            else 0
+        ),
     }
     template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"
     return render(request, template, context)
@@ -93,6 +98,7 @@ def pupil_record(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
         "can_change_flags": policy.can(request.user, "change_flags", pupil),
         **records.record_sections(pupil),
         "history": selectors.pupil_history(pupil),
+        "mis_id_history": relink.mis_id_history(pupil),
         "can_change": policy.can(request.user, "change", pupil),
         "extra_sections": extensions.record_sections(request.user, pupil),
     }

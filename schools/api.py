@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from schools import services
+from schools import relink, services
 from schools.models import ClassStaff, ClassStaffRole, Membership, Phase, School, SchoolClass, YearGroup
 from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
 
@@ -128,7 +128,7 @@ class StaffViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpse
     def perform_destroy(self, instance: Membership) -> None:
         services.remove_membership(instance)
 
-    upsert_service = staticmethod(services.upsert_staff)
+    upsert_service = staticmethod(relink.upsert_staff_relinking)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
@@ -256,7 +256,7 @@ class SchoolClassViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, Bu
     filterset_class = SchoolClassFilter
     tombstone_resource = "class"
 
-    upsert_service = staticmethod(services.upsert_classes)
+    upsert_service = staticmethod(relink.upsert_classes_relinking)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
