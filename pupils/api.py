@@ -163,6 +163,7 @@ def _has_left(pupil: Pupil) -> bool:
                 "class_mis_id": "CLASS-4B",
             }
         ],
+        adopted_by="UPN",
     ),
 )
 class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):

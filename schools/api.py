@@ -104,6 +104,7 @@ class StaffFilter(ApiFilterSet):
                 "role": "teacher",
             }
         ],
+        adopted_by="email",
     ),
 )
 class StaffViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpsertMixin, ApiViewSet):
@@ -234,6 +235,7 @@ class SchoolClassFilter(ApiFilterSet):
                 "teaching_assistants": [],
             }
         ],
+        adopted_by="name, year group and school year",
     ),
 )
 class SchoolClassViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpsertMixin, ApiViewSet):

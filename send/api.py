@@ -467,18 +467,31 @@ def dry_run_requested(request: Request) -> bool:
     return DRY_RUN_VALUES[value.lower()]
 
 
-def bulk_schema(resource: str, serializer: type[serializers.Serializer], example: list[dict[str, Any]]) -> Any:
+def bulk_schema(
+    resource: str,
+    serializer: type[serializers.Serializer],
+    example: list[dict[str, Any]],
+    *,
+    adopted_by: str | None = None,
+) -> Any:
+    """The documentation of `POST <resource>/bulk/`; `adopted_by` names the natural key by which a record is
+    adopted during an MIS switch (None: the resource is never adopted)."""
+    switch = (
+        "\n\nDuring an MIS switch of its school (declared by the trust's administrator for this client, or for "
+        f"any client that may write to the school in a re-link), a record whose `mis_id` is unknown but which "
+        f"matches one of the school's {resource} by {adopted_by} is `adopted`: the new `mis_id` replaces the old one "
+        "(given as `previous_mis_id`), and everything attached to the record stays. Outside a switch such a record "
+        "is rejected."
+        if adopted_by
+        else ""
+    )
     return extend_schema(
         summary=f"Create or update {resource} by mis_id",
         description=(
             f"Send a JSON array of up to 1,000 {resource}, each keyed by its `mis_id`. Each record is created, "
             "updated, left unchanged (the same values again) or rejected with its field errors; one bad record "
-            "does not stop the others, and nothing of a rejected record is saved. Unknown fields are refused.\n\n"
-            "During an MIS switch of a school (declared by the trust's administrator for this client, or for any "
-            "client in a re-link), a record whose `mis_id` is unknown but which matches an existing record of that "
-            "school (pupils by UPN, staff by email, classes by name, year group and school year) is `adopted`: "
-            "the new `mis_id` replaces the old one (given as `previous_mis_id`) and everything attached to the "
-            "record stays. Outside a switch such a record is rejected. Try a request first with `?dry_run=1`."
+            "does not stop the others, and nothing of a rejected record is saved. Unknown fields are refused."
+            f"{switch}\n\nWith `?dry_run=1` nothing is saved: the answer says what would happen."
         ),
         request=serializer(many=True),
         responses={200: BulkResultSerializer},
