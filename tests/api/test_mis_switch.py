@@ -66,7 +66,7 @@ def existing_pupil(trust_world: TrustWorld, index: int = 0) -> dict[str, Any]:
 # --- The issue's switch of a school of 150 pupils ------------------------------------------------------------
 
 
-def build_school_on_the_old_mis(world: Any, old: Any) -> list[dict[str, Any]]:
+def build_school_on_the_old_mis(world: Any, old: Any) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """150 pupils, a class and a teacher sent by the old MIS, each pupil with SEN history, a plan, and (every
     fifth) an EHC needs assessment request with its statutory deadlines."""
     from reviews import ehc_services
@@ -96,7 +96,7 @@ def build_school_on_the_old_mis(world: Any, old: Any) -> list[dict[str, Any]]:
                     pupil, None, by=senco, requested_by="school", local_authority="Norfolk",
                     received_on=dt.date(2026, 9, 14),
                 )  # fmt: skip
-    return [{**staff, "mis_id": "ARBOR-S1"}, {**klass, "mis_id": "ARBOR-C1", "teachers": ["ARBOR-S1"]}, records]  # type: ignore[list-item]
+    return {**staff, "mis_id": "ARBOR-S1"}, {**klass, "mis_id": "ARBOR-C1", "teachers": ["ARBOR-S1"]}, records
 
 
 def history_snapshot(trust_world: TrustWorld) -> dict[str, Any]:
