@@ -70,6 +70,7 @@ def mis_switch_of(world: TrustWorld) -> Any:
             declared_by=world.users["admin"],
         )
 
+
 # URLs that name no tenant object, and why they are outside the matrix's object checks.
 NOT_TENANT_OBJECTS = {
     "password_reset_confirm": "a signed token for a user, not a tenant object (tested in test_auth_pages)",

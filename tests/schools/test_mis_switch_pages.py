@@ -90,7 +90,8 @@ def test_only_trust_admins_declare_end_or_try_a_switch(world: Any, role: str) ->
     switch = declared(world.a, world.a.api_client)
     client = client_for(world.a.users[role])
     assert client.get(reverse("schools:mis_switch_list")).status_code == 403
-    assert client.post(reverse("schools:mis_switch_create"), form(world, school=world.a.schools[1].pk)).status_code == 403
+    declaring = form(world, school=world.a.schools[1].pk)
+    assert client.post(reverse("schools:mis_switch_create"), declaring).status_code == 403
     assert client.post(reverse("schools:mis_switch_end", args=[switch.uuid])).status_code == 404
     assert client.get(reverse("schools:mis_switch_detail", args=[switch.uuid])).status_code == 404
     assert client.get(reverse("schools:mis_switch_dry_run", args=[switch.uuid])).status_code == 404
@@ -134,7 +135,8 @@ def test_ending_a_switch_closes_its_window_and_adoption_stops(world: Any) -> Non
     assert "has ended" in response.content.decode()
     [ended] = switches(world.a)
     assert ended.state() == "closed" and ended.ended_by == world.a.users["admin"]
-    assert "already closed" in admin.post(reverse("schools:mis_switch_end", args=[switch.uuid]), follow=True).content.decode()
+    again = admin.post(reverse("schools:mis_switch_end", args=[switch.uuid]), follow=True)
+    assert "already closed" in again.content.decode()
     pupil = world.a.pupils[0]
     record = pupil_record(world.a, "NEW-0", 1, upn=pupil.upn)
     assert http.post("/api/v1/pupils/bulk/", [record], format="json").json()["results"][0]["status"] == "rejected"
@@ -167,8 +169,9 @@ def test_the_switch_pages_keep_their_query_count_as_adoptions_grow(world: Any) -
     with tenant_context(world.a.trust.pk):
         Pupil.objects.bulk_create(
             [
-                Pupil(trust_id=world.a.trust.pk, school=world.a.school, legal_first_name="Extra", legal_last_name=str(i),
-                      date_of_birth=dt.date(2017, 1, 1), gender="M", year_group="4", mis_id=f"OLD-{i}",
+                Pupil(trust_id=world.a.trust.pk, school=world.a.school, legal_first_name="Extra",
+                      legal_last_name=str(i), date_of_birth=dt.date(2017, 1, 1), gender="M", year_group="4",
+                      mis_id=f"OLD-{i}",
                       upn=make_upn("926", world.a.school.establishment_number, 21, i))
                 for i in range(1, 40)
             ]
