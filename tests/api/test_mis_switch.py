@@ -69,8 +69,8 @@ def existing_pupil(trust_world: TrustWorld, index: int = 0) -> dict[str, Any]:
 def build_school_on_the_old_mis(world: Any, old: Any) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """150 pupils, a class and a teacher sent by the old MIS, each pupil with SEN history, a plan, and (every
     fifth) an EHC needs assessment request with its statutory deadlines."""
-    from reviews import ehc_services
-    from reviews import services as review_services
+    from reviews.apdr import services as review_services
+    from reviews.ehc import services as ehc_services
 
     a = world.a
     staff = {"mis_id": "SIMS-S1", "school": str(a.school.uuid), "email": "j.smith@alpha.example",
@@ -100,9 +100,9 @@ def build_school_on_the_old_mis(world: Any, old: Any) -> tuple[dict[str, Any], d
 
 
 def history_snapshot(trust_world: TrustWorld) -> dict[str, Any]:
-    from reviews.models.deadlines import Deadline
-    from reviews.models.ehc import EhcAssessmentRequest
-    from reviews.models.plans import Plan
+    from reviews.apdr.models import Plan
+    from reviews.deadlines.models import Deadline
+    from reviews.ehc.models import EhcAssessmentRequest
 
     with tenant_context(trust_world.trust.pk):
         return {
