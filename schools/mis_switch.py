@@ -169,10 +169,9 @@ def dry_run_switch(switch: MisSwitch, *, client: ApiClient, resource: str, data:
         raise ValidationError("This switch window has closed: nothing would be adopted now.")
     if switch.api_client_id is not None and client.pk != switch.api_client_id:
         raise ValidationError({"api_client": "This switch is for another API client."})
-    if switch.api_client_id is None:
-        client_errors = _client_errors(client, switch.school)
-        if client_errors:
-            raise ValidationError({"api_client": client_errors})
+    client_errors = _client_errors(client, switch.school)  # revoked, or no longer writing to the school
+    if client_errors:
+        raise ValidationError({"api_client": client_errors})
     chosen = bulk_resources().get(resource)
     if chosen is None:
         raise ValidationError({"resource": "Choose pupils, staff, classes or contacts."})

@@ -18,7 +18,7 @@ from pupils.models import Pupil
 from pupils.upn import make_upn
 from schools.mis_switch import declare_mis_switch, end_mis_switch
 from schools.models import MisIdChange, MisSwitch, MisSwitchMatch
-from schools.services import create_api_client
+from schools.services import create_api_client, revoke_api_client
 from send.tenancy import tenant_context
 from tests.api.conftest import api_for, pupil_record
 from tests.conftest import client_for
@@ -226,6 +226,10 @@ def test_the_dry_run_page_shows_what_a_file_would_do_and_saves_nothing(world: An
     assert "This file is not JSON" in bad_json
     not_a_list = admin.post(url, {"resource": "staff", "file": upload({"mis_id": "x"})}).content.decode()
     assert "Send a JSON array of records." in not_a_list
+    with tenant_context(world.a.trust.pk):
+        revoke_api_client(world.a.api_client)
+    revoked = admin.post(url, {"resource": "pupils", "file": upload(records)}).content.decode()
+    assert "This API client is revoked" in revoked
     closed(world.a, switch)
     assert "has closed" in admin.post(url, {"resource": "pupils", "file": upload(records)}).content.decode()
 
