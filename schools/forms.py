@@ -144,7 +144,8 @@ class MisSwitchForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit_choices(self.fields["school"], School.objects.order_by("name"))
         limit_choices(
-            self.fields["api_client"], ApiClient.objects.filter(revoked_at__isnull=True, can_write=True).order_by("name")
+            self.fields["api_client"],
+            ApiClient.objects.filter(revoked_at__isnull=True, can_write=True).order_by("name"),
         )
 
 

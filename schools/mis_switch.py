@@ -163,7 +163,7 @@ def dry_run_switch(switch: MisSwitch, *, client: ApiClient, resource: str, data:
     """
     from rest_framework.exceptions import APIException
 
-    from send.api import validate_records
+    from send.api import validate_batch
 
     if switch.state() == "closed":
         raise ValidationError("This switch window has closed: nothing would be adopted now.")
@@ -176,7 +176,7 @@ def dry_run_switch(switch: MisSwitch, *, client: ApiClient, resource: str, data:
     if chosen is None:
         raise ValidationError({"resource": "Choose pupils, staff, classes or contacts."})
     try:
-        records, result = validate_records(data, chosen.serializer)
+        records, result = validate_batch(None, chosen.serializer, data=data)
     except APIException as error:
         detail = error.detail
         if isinstance(detail, dict):

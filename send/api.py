@@ -250,20 +250,15 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 def validate_batch(
-    request: Request, serializer_class: type[serializers.Serializer]
+    request: Request | None, serializer_class: type[serializers.Serializer], *, data: Any = None
 ) -> tuple[list[tuple[int, dict[str, Any]]], BulkResult]:
     """Check the envelope (a JSON array of at most MAX_BATCH objects), then each record's own fields.
 
     Returns the records that passed field validation with their index, and a result already holding the
-    records rejected at this stage; no database query is made here.
+    records rejected at this stage; no database query is made here. Without a request, checks `data`: records
+    parsed elsewhere (a file a trust administrator tries in a dry run).
     """
-    return validate_records(request.data, serializer_class)
-
-
-def validate_records(
-    data: Any, serializer_class: type[serializers.Serializer]
-) -> tuple[list[tuple[int, dict[str, Any]]], BulkResult]:
-    """`validate_batch` for records parsed elsewhere (a file a trust administrator tries in a dry run)."""
+    data = request.data if request is not None else data
     if not isinstance(data, list):
         raise exceptions.ValidationError({"non_field_errors": ["Send a JSON array of records."]})
     if len(data) > MAX_BATCH:
