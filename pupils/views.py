@@ -65,17 +65,17 @@ def register(request: TenantRequest) -> HttpResponse:
         "schools": schools,
         "year_groups": YearGroup.choices,
         "statuses": SenStatus.choices,
+        "not_sent_by_new_mis": (
+            relink.unmatched_count(request.user)
+            if not request.htmx and policy.can(request.user, "view_unmatched", request.tenant.trust)
+            else 0
+        ),
         "needs": NeedType.objects.order_by("code"),
         "classes": classes,
         "flags": [(key, label) for key, (label, _) in selectors.FLAGS.items()],
         "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
         "several_schools": len(schools) > 1,
         "may_add": policy.visible(request.user, School.objects.all(), "add_pupil").exists(),
-        "not_sent_by_new_mis": (
-            relink.unmatched_count(request.user)
-            if not request.htmx and policy.can(request.user, "view_unmatched", request.tenant.trust)  # type: ignore[attr-defined]
-            else 0
-        ),
     }
     template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"
     return render(request, template, context)

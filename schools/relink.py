@@ -320,9 +320,9 @@ def _load_staff(school_ids: set[int], records: list[dict[str, Any]]) -> Finder:
     rows = Membership.objects.filter(
         school_id__in=school_ids, role__in=list(services.MIS_STAFF_ROLES), user__email__in=emails
     ).select_related("user")
-    by_key: dict[tuple[int, str], list[Membership]] = {}
+    by_key: dict[tuple[int | None, str], list[Membership]] = {}
     for membership in rows:
-        by_key.setdefault((membership.school_id, membership.user.email), []).append(membership)  # type: ignore[arg-type]
+        by_key.setdefault((membership.school_id, membership.user.email), []).append(membership)
 
     def find(fields: dict[str, Any], school_id: int) -> Membership | None:
         held = by_key.get((school_id, User.objects.normalize_email(fields["email"]).lower()), [])

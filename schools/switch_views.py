@@ -7,23 +7,24 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from schools import mis_switch
 from schools.forms import MisSwitchDryRunForm, MisSwitchForm
+from schools.http import TenantRequest
 from schools.models import MisSwitch
 from schools.relink import bulk_resources
 from schools.security import reauthentication_required
-from send.forms import add_service_errors
+from send.forms import add_service_errors, save_form
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
 @tenant_required
-def mis_switch_list(request: HttpRequest) -> HttpResponse:
-    require(request, "manage", request.tenant.trust)  # type: ignore[attr-defined]
+def mis_switch_list(request: TenantRequest) -> HttpResponse:
+    require(request, "manage", request.tenant.trust)
     switches = list(mis_switch.switches_for_admin(request.user))
     now = timezone.now()
     return render(request, "schools/mis_switch_list.html", {"switches": switches, "now": now})
@@ -31,23 +32,23 @@ def mis_switch_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def mis_switch_create(request: HttpRequest) -> HttpResponse:
-    require(request, "manage", request.tenant.trust)  # type: ignore[attr-defined]
+def mis_switch_create(request: TenantRequest) -> HttpResponse:
+    require(request, "manage", request.tenant.trust)
     today = timezone.localdate()
     form = MisSwitchForm(request.POST or None, initial={"opens_on": today, "closes_on": today + dt.timedelta(days=30)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            switch = mis_switch.declare_mis_switch(**form.cleaned_data, declared_by=request.user)  # type: ignore[arg-type]
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"MIS switch of {switch.school.name} declared.")
-            return redirect("schools:mis_switch_detail", switch_uuid=switch.uuid)
+    switch = save_form(
+        request,
+        form,
+        lambda data: mis_switch.declare_mis_switch(**data, declared_by=request.user),
+        "MIS switch declared.",
+    )
+    if switch is not None:
+        return redirect("schools:mis_switch_detail", switch_uuid=switch.uuid)
     return render(request, "schools/mis_switch_form.html", {"form": form})
 
 
 @tenant_required
-def mis_switch_detail(request: HttpRequest, switch_uuid: str) -> HttpResponse:
+def mis_switch_detail(request: TenantRequest, switch_uuid: str) -> HttpResponse:
     switch = get_visible_or_404(request, mis_switch.switches_for_admin(request.user), "view", uuid=switch_uuid)
     changes = Paginator(mis_switch.id_changes(switch), 100).get_page(request.GET.get("page"))
     return render(
@@ -58,10 +59,10 @@ def mis_switch_detail(request: HttpRequest, switch_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 @reauthentication_required
-def mis_switch_end(request: HttpRequest, switch_uuid: str) -> HttpResponse:
+def mis_switch_end(request: TenantRequest, switch_uuid: str) -> HttpResponse:
     switch = get_visible_or_404(request, MisSwitch.objects.select_related("school"), "change", uuid=switch_uuid)
     try:
-        mis_switch.end_mis_switch(switch, by=request.user)  # type: ignore[arg-type]
+        mis_switch.end_mis_switch(switch, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -70,7 +71,7 @@ def mis_switch_end(request: HttpRequest, switch_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def mis_switch_dry_run(request: HttpRequest, switch_uuid: str) -> HttpResponse:
+def mis_switch_dry_run(request: TenantRequest, switch_uuid: str) -> HttpResponse:
     """Try a file of the new MIS's records against the switch: what would be adopted, created, updated or
     rejected, without saving anything."""
     switch = get_visible_or_404(

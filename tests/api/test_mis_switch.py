@@ -151,7 +151,7 @@ def test_a_school_of_150_pupils_switches_mis_and_every_record_stays_on_its_pupil
             (new_client.pk, new_client.name, "adopted")
         }
         pupil = Pupil.objects.get(mis_id="ARBOR-7")
-        event = pupil.events.order_by("-pgh_id").first()  # type: ignore[attr-defined]
+        event = pupil.events.order_by("-pgh_id").first()
         assert event.mis_id == "ARBOR-7" and event.pgh_context["api_client_name"] == new_client.name
         assert Membership.objects.get(mis_id="ARBOR-S1").user.email == "j.smith@alpha.example"
         assert SchoolClass.objects.get(mis_id="ARBOR-C1").pupils.count() == 150
@@ -371,7 +371,7 @@ def database_state(trust_world: TrustWorld) -> dict[str, Any]:
     with tenant_context(trust_world.trust.pk):
         return {
             "pupils": sorted(Pupil.objects.values_list("pk", "mis_id", "upn", "legal_first_name", "updated_at")),
-            "pupil_events": sum(p.events.count() for p in Pupil.objects.all()),  # type: ignore[attr-defined]
+            "pupil_events": sum(p.events.count() for p in Pupil.objects.all()),
             "memberships": sorted(Membership.objects.values_list("pk", "mis_id", "role", "updated_at")),
             "users": User.objects.count(),
             "classes": sorted(SchoolClass.objects.values_list("pk", "mis_id", "name", "updated_at")),
