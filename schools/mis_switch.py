@@ -19,6 +19,7 @@ from django.utils import timezone
 from schools.models import ApiClient, MisIdChange, MisResource, MisSwitch, MisSwitchMatch, School, User
 from schools.relink import bulk_resources
 from send import policy
+from send.audit import record_security_event
 from send.bulk import BulkResult
 from send.tenancy import require_trust_id
 
@@ -51,6 +52,7 @@ def declare_mis_switch(
     closes_on: dt.date,
     note: str = "",
     declared_by: User | None,
+    request: Any = None,
 ) -> MisSwitch:
     """Open (or schedule) a switch window for a school. One window at a time per school; at most 120 days."""
     if school.trust_id != require_trust_id():
@@ -83,7 +85,7 @@ def declare_mis_switch(
                 )
             }
         )
-    return MisSwitch.objects.create(
+    switch = MisSwitch.objects.create(
         school=school,
         api_client=api_client,
         opens_at=opens_at,
@@ -91,12 +93,25 @@ def declare_mis_switch(
         note=note.strip(),
         declared_by=declared_by,
     )
+    # A switch lets a client take over the school's pupils' records: who opened it, when and for whom is kept.
+    record_security_event(request, "mis_switch_declared", actor=declared_by, detail=_switch_detail(switch))
+    return switch
+
+
+def _switch_detail(switch: MisSwitch) -> dict[str, Any]:
+    return {
+        "switch": str(switch.uuid),
+        "school": switch.school.name,
+        "client": switch.api_client.name if switch.api_client else "any (re-link)",
+        "opens_at": switch.opens_at.isoformat(),
+        "closes_at": switch.closes_at.isoformat(),
+    }
 
 
 @transaction.atomic
-def end_mis_switch(switch: MisSwitch, *, by: User | None) -> MisSwitch:
+def end_mis_switch(switch: MisSwitch, *, by: User | None, request: Any = None) -> MisSwitch:
     """Close the window now (a scheduled one never opens). What was adopted stays adopted."""
-    switch = MisSwitch.objects.select_for_update().get(pk=switch.pk)
+    switch = MisSwitch.objects.select_for_update().select_related("school", "api_client").get(pk=switch.pk)
     now = timezone.now()
     if switch.closes_at <= now:
         raise ValidationError("This switch window has already closed.")
@@ -104,6 +119,7 @@ def end_mis_switch(switch: MisSwitch, *, by: User | None) -> MisSwitch:
     switch.opens_at = min(switch.opens_at, now)
     switch.ended_by = by
     switch.save(update_fields=["opens_at", "closes_at", "ended_by"])
+    record_security_event(request, "mis_switch_ended", actor=by, detail=_switch_detail(switch))
     return switch
 
 

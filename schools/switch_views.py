@@ -39,7 +39,7 @@ def mis_switch_create(request: TenantRequest) -> HttpResponse:
     switch = save_form(
         request,
         form,
-        lambda data: mis_switch.declare_mis_switch(**data, declared_by=request.user),
+        lambda data: mis_switch.declare_mis_switch(**data, declared_by=request.user, request=request),
         "MIS switch declared.",
     )
     if switch is not None:
@@ -62,7 +62,7 @@ def mis_switch_detail(request: TenantRequest, switch_uuid: str) -> HttpResponse:
 def mis_switch_end(request: TenantRequest, switch_uuid: str) -> HttpResponse:
     switch = get_visible_or_404(request, MisSwitch.objects.select_related("school"), "change", uuid=switch_uuid)
     try:
-        mis_switch.end_mis_switch(switch, by=request.user)
+        mis_switch.end_mis_switch(switch, by=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

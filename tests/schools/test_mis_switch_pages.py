@@ -19,6 +19,7 @@ from pupils.upn import make_upn
 from schools.mis_switch import declare_mis_switch, end_mis_switch
 from schools.models import MisIdChange, MisSwitch, MisSwitchMatch
 from schools.services import create_api_client, revoke_api_client
+from send.models import SecurityEvent
 from send.tenancy import tenant_context
 from tests.api.conftest import api_for, pupil_record
 from tests.conftest import client_for
@@ -83,6 +84,9 @@ def test_a_trust_admin_declares_a_switch_after_a_step_up(world: Any) -> None:
     assert timezone.localtime(switch.closes_at).date() == TODAY() + dt.timedelta(days=31)  # the end of the last day
     page = admin.get(reverse("schools:mis_switch_list")).content.decode()
     assert world.a.school.name in page and world.a.api_client.name in page and "Open" in page
+    with tenant_context(world.a.trust.pk):
+        event = SecurityEvent.objects.get(action="mis_switch_declared")
+    assert event.actor == world.a.users["admin"] and event.detail["client"] == world.a.api_client.name
 
 
 @pytest.mark.parametrize("role", ["lead", "senco", "head", "teacher", "governor"])
@@ -135,6 +139,8 @@ def test_ending_a_switch_closes_its_window_and_adoption_stops(world: Any) -> Non
     assert "has ended" in response.content.decode()
     [ended] = switches(world.a)
     assert ended.state() == "closed" and ended.ended_by == world.a.users["admin"]
+    with tenant_context(world.a.trust.pk):
+        assert SecurityEvent.objects.get(action="mis_switch_ended").actor == world.a.users["admin"]
     again = admin.post(reverse("schools:mis_switch_end", args=[switch.uuid]), follow=True)
     assert "already closed" in again.content.decode()
     pupil = world.a.pupils[0]

@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0007_plan_settings'),
+        ('schools', '0008_session_epoch_and_invitations'),
     ]
 
     operations = [
