@@ -111,7 +111,7 @@ def _switch_detail(switch: MisSwitch) -> dict[str, Any]:
 @transaction.atomic
 def end_mis_switch(switch: MisSwitch, *, by: User | None, request: Any = None) -> MisSwitch:
     """Close the window now (a scheduled one never opens). What was adopted stays adopted."""
-    switch = MisSwitch.objects.select_for_update().select_related("school", "api_client").get(pk=switch.pk)
+    switch = MisSwitch.objects.select_for_update(of=("self",)).select_related("school", "api_client").get(pk=switch.pk)
     now = timezone.now()
     if switch.closes_at <= now:
         raise ValidationError("This switch window has already closed.")
