@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pupils import services
+from pupils import relink, services
 from pupils.models import (
     Contact,
     ContactKind,
@@ -163,6 +163,7 @@ def _has_left(pupil: Pupil) -> bool:
                 "class_mis_id": "CLASS-4B",
             }
         ],
+        adopted_by="UPN",
     ),
 )
 class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
@@ -191,7 +192,7 @@ class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
         record_api_read(request, Pupil, [response.data])
         return response
 
-    upsert_service = staticmethod(services.upsert_pupils)
+    upsert_service = staticmethod(relink.upsert_pupils_relinking)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:

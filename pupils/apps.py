@@ -6,8 +6,11 @@ class PupilsConfig(AppConfig):
     verbose_name = "Pupils and the SEND register"
 
     def ready(self) -> None:
-        from pupils import policy  # noqa: F401  (registers the rules)
+        from pupils import api, policy  # noqa: F401  (registers the rules)
         from pupils.demo import seed_pupils
+        from schools.relink import register_bulk_resource
         from send.demo import register_demo_seeder
 
         register_demo_seeder(seed_pupils)
+        register_bulk_resource("pupils", "Pupils", api.PupilViewSet)
+        register_bulk_resource("contacts", "Contacts", api.ContactViewSet)

@@ -18,13 +18,16 @@ from pupils.models import (
     RegisterChange,
 )
 from schools.models import ClassStaff, ClassStaffRole, Role, SchoolClass
-from schools.policy import SCHOOL_READERS
+from schools.policy import SCHOOL_READERS, register_trust_action
 from schools.selectors import roles_of
 from send import policy
 from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 REGISTER_EDITORS = (Role.SENCO,)
+
+# After a school's MIS switch: the pupils the new MIS never sent (pupils.relink), for whoever keeps the register.
+register_trust_action("view_unmatched", lambda roles: roles.is_send_lead or bool(roles.schools_with(*SCHOOL_READERS)))
 
 
 def _granted(user: Any, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pupils import passport_views, views
+from pupils import passport_views, switch_views, views
 
 app_name = "pupils"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("summary/", views.register_summary, name="summary"),
     path("export.csv", views.register_csv, name="register_csv"),
     path("new/", views.pupil_create, name="create"),
+    path("not-matched/", switch_views.not_matched, name="not_matched"),
     path("<uuid:pupil_uuid>/", views.pupil_record, name="record"),
     path("<uuid:pupil_uuid>/edit/", views.pupil_edit, name="edit"),
     path("<uuid:pupil_uuid>/flags/", views.flags, name="flags"),

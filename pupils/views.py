@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pupils import exports, extensions, passports, records, reports, selectors, services
+from pupils import exports, extensions, passports, records, relink, reports, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.http import TenantRequest
@@ -65,6 +65,11 @@ def register(request: TenantRequest) -> HttpResponse:
         "schools": schools,
         "year_groups": YearGroup.choices,
         "statuses": SenStatus.choices,
+        "not_sent_by_new_mis": (
+            relink.unmatched_count(request.user)
+            if not request.htmx and policy.can(request.user, "view_unmatched", request.tenant.trust)
+            else 0
+        ),
         "needs": NeedType.objects.order_by("code"),
         "classes": classes,
         "flags": [(key, label) for key, (label, _) in selectors.FLAGS.items()],
@@ -93,6 +98,7 @@ def pupil_record(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
         "can_change_flags": policy.can(request.user, "change_flags", pupil),
         **records.record_sections(pupil),
         "history": selectors.pupil_history(pupil),
+        "mis_id_history": relink.mis_id_history(pupil),
         "can_change": policy.can(request.user, "change", pupil),
         "extra_sections": extensions.record_sections(request.user, pupil),
     }

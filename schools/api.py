@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from schools import services
+from schools import relink, services
 from schools.models import ClassStaff, ClassStaffRole, Membership, Phase, School, SchoolClass, YearGroup
 from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
 
@@ -104,6 +104,7 @@ class StaffFilter(ApiFilterSet):
                 "role": "teacher",
             }
         ],
+        adopted_by="email",
     ),
 )
 class StaffViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpsertMixin, ApiViewSet):
@@ -128,7 +129,7 @@ class StaffViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpse
     def perform_destroy(self, instance: Membership) -> None:
         services.remove_membership(instance)
 
-    upsert_service = staticmethod(services.upsert_staff)
+    upsert_service = staticmethod(relink.upsert_staff_relinking)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
@@ -234,6 +235,7 @@ class SchoolClassFilter(ApiFilterSet):
                 "teaching_assistants": [],
             }
         ],
+        adopted_by="name, year group and school year",
     ),
 )
 class SchoolClassViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpsertMixin, ApiViewSet):
@@ -256,7 +258,7 @@ class SchoolClassViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, Bu
     filterset_class = SchoolClassFilter
     tombstone_resource = "class"
 
-    upsert_service = staticmethod(services.upsert_classes)
+    upsert_service = staticmethod(relink.upsert_classes_relinking)
 
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:

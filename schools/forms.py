@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 
-from schools.models import Federation, Phase, Role, School, SchoolYear
+from schools.models import ApiClient, Federation, Phase, Role, School, SchoolYear
 from send.forms import limit_choices
 
 
@@ -121,3 +123,58 @@ class ApiClientForm(forms.Form):
         limit_choices(self.fields["schools"], School.objects.order_by("name"))
         if editing:
             del self.fields["name"]
+
+
+class MisSwitchForm(forms.Form):
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(queryset=School.objects.none())
+    api_client: forms.ModelChoiceField[ApiClient] = forms.ModelChoiceField(
+        queryset=ApiClient.objects.none(),
+        required=False,
+        label="The new MIS (its API client)",
+        empty_label="Any client that may write to the school (a re-link)",
+        help_text="Only this client's records adopt the school's records; a re-link lets any of its clients do so",
+    )
+    opens_on = forms.DateField(widget=DateInput, label="The window opens on")
+    closes_on = forms.DateField(
+        widget=DateInput, label="The window closes at the end of", help_text="At most 120 days after it opens"
+    )
+    note = forms.CharField(max_length=200, required=False, help_text="For example: from SIMS to Arbor")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self.fields["school"], School.objects.order_by("name"))
+        limit_choices(
+            self.fields["api_client"],
+            ApiClient.objects.filter(revoked_at__isnull=True, can_write=True).order_by("name"),
+        )
+
+
+class MisSwitchDryRunForm(forms.Form):
+    """A file of records, as the MIS would send them, tried against the switch without saving anything."""
+
+    resource = forms.ChoiceField(label="Records of", choices=[])
+    api_client: forms.ModelChoiceField[ApiClient] = forms.ModelChoiceField(
+        queryset=ApiClient.objects.none(), label="As if sent by", help_text="A re-link: choose the client"
+    )
+    file = forms.FileField(
+        label="File of records (JSON)",
+        help_text="The JSON array the MIS would send to POST /api/v1/<records>/bulk/: up to 1,000 records",
+    )
+
+    def __init__(self, *args: Any, switch: Any, resources: dict[str, Any], clients: list[ApiClient], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        resource = cast(forms.ChoiceField, self.fields["resource"])
+        resource.choices = [(name, bulk.label) for name, bulk in resources.items()]
+        if switch.api_client_id is not None:
+            del self.fields["api_client"]
+        else:
+            limit_choices(self.fields["api_client"], ApiClient.objects.filter(pk__in=[c.pk for c in clients]))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise forms.ValidationError("The file is too large: send at most 1,000 records, about 5 MB.")
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise forms.ValidationError(f"This file is not JSON: {error}.") from None

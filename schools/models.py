@@ -466,3 +466,116 @@ class ApiClient(TenantModel, PublicIdModel):
     @property
     def scopes(self) -> list[str]:
         return [scope for scope, held in (("read", self.can_read), ("write", self.can_write)) if held]
+
+
+# --- Switching MIS: re-linking records to the new MIS's ids ---------------------------------------------
+
+
+class MisResource(models.TextChoices):
+    """Records an MIS switch re-links, each by its own natural key."""
+
+    PUPIL = "pupil", "Pupil"
+    STAFF = "staff", "Staff role"
+    CLASS = "class", "Class"
+
+
+@pghistory.track()
+class MisSwitch(TenantModel, PublicIdModel):
+    """A school's move to a new MIS, or a re-link, declared by a trust administrator for a window of time.
+
+    While the window is open, a bulk upsert for the school from `api_client` (from any client that may write
+    to the school, when empty: a re-link) whose `mis_id` is unknown adopts the school's existing record with the
+    same UPN (pupils), email (staff) or name, year group and school year (classes), so that its SEND history stays
+    on it. Outside a window the refusal stands, so a misconfigured MIS cannot take records over.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="mis_switches")
+    # RESTRICT, not SET_NULL: a client vanishing must never widen a switch to every client.
+    api_client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.RESTRICT, related_name="mis_switches"
+    )
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True, help_text="For example: from SIMS to Arbor")
+    declared_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    declared_at = models.DateTimeField(auto_now_add=True)
+    ended_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = "MIS switch"
+        verbose_name_plural = "MIS switches"
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gte=models.F("opens_at")), name="mis_switch_order")
+        ]
+        indexes = [models.Index(fields=["trust", "school", "closes_at"], name="mis_switch_window")]
+
+    def __str__(self) -> str:
+        return f"MIS switch of {self.school} from {self.opens_at:%Y-%m-%d}"
+
+    @property
+    def is_relink(self) -> bool:
+        return self.api_client_id is None
+
+    def state(self, now: Any = None) -> str:
+        """scheduled, open or closed."""
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return "scheduled"
+        return "open" if now < self.closes_at else "closed"
+
+
+class MisSwitchMatch(TenantModel):
+    """A record that the switch's source sent during the window (adopted, created, updated or unchanged).
+
+    Pupils of the school that have no match when the window closes are listed for the SENCO: the new MIS
+    never sent them. Nothing is deleted because of it.
+    """
+
+    switch = models.ForeignKey(MisSwitch, on_delete=models.CASCADE, related_name="matches")
+    resource = models.CharField(max_length=10, choices=MisResource.choices)
+    object_uuid = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "switch", "resource", "object_uuid"], name="mis_switch_match_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_uuid} matched in {self.switch_id}"
+
+
+class MisIdChange(TenantModel):
+    """One record's MIS id replaced during a switch: the record's history of MIS ids, and the audit of it.
+
+    `adopted`: the new MIS's record matched ours, and its id replaced the old one. `released`: the new MIS
+    uses the old id for another record, so the old MIS's stale id was taken off this one (it can still be
+    adopted by its natural key). Append-only for the app's role.
+    """
+
+    audit_append_only = True
+
+    class Kind(models.TextChoices):
+        ADOPTED = "adopted", "Adopted by the new MIS"
+        RELEASED = "released", "Old MIS id released"
+
+    switch = models.ForeignKey(MisSwitch, on_delete=models.CASCADE, related_name="id_changes")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=10, choices=MisResource.choices)
+    object_uuid = models.UUIDField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    old_mis_id = models.CharField(max_length=100, blank=True)
+    new_mis_id = models.CharField(max_length=100, blank=True)
+    api_client = models.ForeignKey(ApiClient, null=True, on_delete=models.RESTRICT, related_name="+")
+    api_client_name = models.CharField(max_length=200)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [
+            models.Index(fields=["trust", "resource", "object_uuid"], name="mis_id_change_object"),
+            models.Index(fields=["trust", "switch", "changed_at"], name="mis_id_change_switch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_uuid}: {self.old_mis_id or '–'} → {self.new_mis_id or '–'}"

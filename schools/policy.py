@@ -13,6 +13,7 @@ from schools.models import (
     Federation,
     InsetDay,
     Membership,
+    MisSwitch,
     Role,
     School,
     SchoolClass,
@@ -210,3 +211,22 @@ class SchoolClassRule(policy.Rule):
 @policy.register(ApiClient)
 class ApiClientRule(AdminManagedRule):
     """API clients are made, rotated and revoked by trust administrators."""
+
+
+@policy.register(MisSwitch)
+class MisSwitchRule(policy.Rule):
+    """Trust administrators declare, end and try MIS switches (`view`, `change`); once a window has closed, the
+    school's SENCO, assistant SENCO and headteacher, and the trust SEND lead, see the pupils the new MIS never
+    sent (`view_unmatched`). API clients see none."""
+
+    actions = ("view", "change", "view_unmatched")
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if action in {"view", "change"}:
+            return queryset if roles.has_trust_wide(Role.TRUST_ADMIN) else queryset.none()
+        if action == "view_unmatched":
+            if roles.is_send_lead:
+                return queryset
+            return queryset.filter(school_id__in=roles.schools_with(*SCHOOL_READERS))
+        return queryset.none()

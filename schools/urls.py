@@ -1,6 +1,6 @@
 from django.urls import path
 
-from schools import views
+from schools import switch_views, views
 
 app_name = "schools"
 
@@ -33,4 +33,9 @@ urlpatterns = [
     path("api-clients/<uuid:client_uuid>/", views.api_client_edit, name="api_client_edit"),
     path("api-clients/<uuid:client_uuid>/rotate/", views.api_client_rotate, name="api_client_rotate"),
     path("api-clients/<uuid:client_uuid>/revoke/", views.api_client_revoke, name="api_client_revoke"),
+    path("mis-switches/", switch_views.mis_switch_list, name="mis_switch_list"),
+    path("mis-switches/new/", switch_views.mis_switch_create, name="mis_switch_create"),
+    path("mis-switches/<uuid:switch_uuid>/", switch_views.mis_switch_detail, name="mis_switch_detail"),
+    path("mis-switches/<uuid:switch_uuid>/end/", switch_views.mis_switch_end, name="mis_switch_end"),
+    path("mis-switches/<uuid:switch_uuid>/dry-run/", switch_views.mis_switch_dry_run, name="mis_switch_dry_run"),
 ]

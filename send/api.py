@@ -17,6 +17,7 @@ import django_filters
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from send import policy
-from send.bulk import BulkResult, RecordOutcome, Records
+from send.bulk import OUTCOME_STATUSES, BulkResult, RecordOutcome, Records
 from send.models import Tombstone
 
 MAX_BATCH = 1000
@@ -220,32 +221,44 @@ class BulkResultSerializer(serializers.Serializer):
         created = serializers.IntegerField()
         updated = serializers.IntegerField()
         unchanged = serializers.IntegerField()
+        adopted = serializers.IntegerField(help_text="Existing records re-linked to their new mis_id (MIS switch)")
         rejected = serializers.IntegerField()
 
     class OutcomeSerializer(serializers.Serializer):
         index = serializers.IntegerField(help_text="The record's position in the request, from 0")
         mis_id = serializers.CharField()
-        status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
+        status = serializers.ChoiceField(
+            choices=list(OUTCOME_STATUSES),
+            help_text=(
+                "adopted: during an MIS switch of the school, an existing record with the same UPN (pupils), "
+                "email (staff) or name, year group and school year (classes) now has this mis_id"
+            ),
+        )
         id = serializers.UUIDField(required=False, help_text="Our id of the record (absent when rejected)")
+        previous_mis_id = serializers.CharField(
+            required=False, allow_blank=True, help_text="adopted: the record's mis_id before (empty if it had none)"
+        )
         errors = serializers.DictField(
             child=serializers.ListField(child=serializers.CharField()),
             required=False,
             help_text="Field errors of a rejected record",
         )
 
+    dry_run = serializers.BooleanField(help_text="true: nothing was saved; the results say what would happen")
     summary = SummarySerializer()
     results = OutcomeSerializer(many=True)
 
 
 def validate_batch(
-    request: Request, serializer_class: type[serializers.Serializer]
+    request: Request | None, serializer_class: type[serializers.Serializer], *, data: Any = None
 ) -> tuple[list[tuple[int, dict[str, Any]]], BulkResult]:
     """Check the envelope (a JSON array of at most MAX_BATCH objects), then each record's own fields.
 
     Returns the records that passed field validation with their index, and a result already holding the
-    records rejected at this stage; no database query is made here.
+    records rejected at this stage; no database query is made here. Without a request, checks `data`: records
+    parsed elsewhere (a file a trust administrator tries in a dry run).
     """
-    data = request.data
+    data = request.data if request is not None else data
     if not isinstance(data, list):
         raise exceptions.ValidationError({"non_field_errors": ["Send a JSON array of records."]})
     if len(data) > MAX_BATCH:
@@ -355,6 +368,8 @@ class StrictQueryMixin:
         if getattr(self, "action", None) is None:
             return  # a method this route does not take: DRF answers 405
         known = {"cursor", "page_size", "updated_since"} if self.action == "list" else set()  # type: ignore[attr-defined]
+        if self.action == "bulk":  # type: ignore[attr-defined]
+            known = {"dry_run"}
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None and self.action == "list":  # type: ignore[attr-defined]
             known |= set(filterset_class.base_filters)
@@ -389,25 +404,92 @@ class BulkUpsertMixin:
     # The app's service that applies the records: (client, records, result) -> result.
     upsert_service: Callable[[Any, Records, BulkResult], BulkResult]
 
-    @idempotent
     def _bulk(self, request: Request) -> Response:
+        if dry_run_requested(request):
+            return self._upsert(request, dry_run=True)  # saves nothing, so there is nothing to replay
+        return self._bulk_write(request)
+
+    @idempotent
+    def _bulk_write(self, request: Request) -> Response:
+        return self._upsert(request, dry_run=False)
+
+    def _upsert(self, request: Request, *, dry_run: bool) -> Response:
         request.body  # noqa: B018  (Django refuses a body past DATA_UPLOAD_MAX_MEMORY_SIZE: a 413)
         records, result = validate_batch(request, self.write_serializer_class)
         if records:
-            self.upsert_service(request.user, records, result)
-        return Response(result.as_dict(), status=status.HTTP_200_OK)
+            run_upsert(self.upsert_service, request.user, records, result, dry_run=dry_run)
+        return Response({"dry_run": dry_run, **result.as_dict()}, status=status.HTTP_200_OK)
 
 
-def bulk_schema(resource: str, serializer: type[serializers.Serializer], example: list[dict[str, Any]]) -> Any:
+def run_upsert(
+    upsert: Callable[[Any, Records, BulkResult], BulkResult],
+    client: Any,
+    records: Records,
+    result: BulkResult,
+    *,
+    dry_run: bool,
+) -> BulkResult:
+    """Apply the records; for a dry run, in a transaction rolled back at the end, so that the outcomes are exactly
+    those of the real request (every rule and constraint ran) and nothing is kept: no row, no audit event, and no
+    work queued for after the commit."""
+    if not dry_run:
+        return upsert(client, records, result)
+    with transaction.atomic():
+        upsert(client, records, result)
+        transaction.set_rollback(True)
+    return result
+
+
+DRY_RUN_VALUES = {"1": True, "true": True, "0": False, "false": False}
+DRY_RUN = OpenApiParameter(
+    "dry_run",
+    {"type": "string", "enum": list(DRY_RUN_VALUES)},
+    location=OpenApiParameter.QUERY,
+    required=False,
+    description=(
+        "`1`: check every record and answer what would be created, updated, left unchanged, adopted or rejected, "
+        "saving nothing (`dry_run` is true in the answer). An `Idempotency-Key` is not used for a dry run."
+    ),
+)
+
+
+def dry_run_requested(request: Request) -> bool:
+    value = request.query_params.get("dry_run")
+    if value is None:
+        return False
+    if value.lower() not in DRY_RUN_VALUES:
+        raise exceptions.ValidationError({"dry_run": ["Give 1 (or true) for a dry run, or leave it out."]})
+    return DRY_RUN_VALUES[value.lower()]
+
+
+def bulk_schema(
+    resource: str,
+    serializer: type[serializers.Serializer],
+    example: list[dict[str, Any]],
+    *,
+    adopted_by: str | None = None,
+) -> Any:
+    """The documentation of `POST <resource>/bulk/`; `adopted_by` names the natural key by which a record is
+    adopted during an MIS switch (None: the resource is never adopted)."""
+    switch = (
+        "\n\nDuring an MIS switch of its school (declared by the trust's administrator for this client, or for "
+        f"any client that may write to the school in a re-link), a record whose `mis_id` is unknown but which "
+        f"matches one of the school's {resource} by {adopted_by} is `adopted`: the new `mis_id` replaces the old one "
+        "(given as `previous_mis_id`), and everything attached to the record stays. Outside a switch such a record "
+        "is rejected."
+        if adopted_by
+        else ""
+    )
     return extend_schema(
         summary=f"Create or update {resource} by mis_id",
         description=(
             f"Send a JSON array of up to 1,000 {resource}, each keyed by its `mis_id`. Each record is created, "
             "updated, left unchanged (the same values again) or rejected with its field errors; one bad record "
             "does not stop the others, and nothing of a rejected record is saved. Unknown fields are refused."
+            f"{switch}\n\nWith `?dry_run=1` nothing is saved: the answer says what would happen."
         ),
         request=serializer(many=True),
         responses={200: BulkResultSerializer},
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, DRY_RUN],
         examples=[OpenApiExample(f"Two {resource}", value=example, request_only=True)],
     )

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from send.tenancy import require_trust_id
 
+OUTCOME_STATUSES = ("created", "updated", "unchanged", "adopted", "rejected")
+
 # Records of a bulk request that passed field validation: (index in the request, validated fields).
 Records = list[tuple[int, dict[str, Any]]]
 
@@ -22,14 +24,17 @@ Records = list[tuple[int, dict[str, Any]]]
 class RecordOutcome:
     index: int
     mis_id: str
-    status: str  # created, updated, unchanged, rejected
+    status: str  # created, updated, unchanged, adopted (see schools.relink), rejected
     id: str | None = None
     errors: dict[str, list[str]] | None = None
+    previous_mis_id: str | None = None  # adopted: the record's MIS id before the new MIS's replaced it
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"index": self.index, "mis_id": self.mis_id, "status": self.status}
         if self.id is not None:
             data["id"] = self.id
+        if self.previous_mis_id is not None:
+            data["previous_mis_id"] = self.previous_mis_id
         if self.errors is not None:
             data["errors"] = self.errors
         return data
@@ -47,7 +52,7 @@ class BulkResult:
 
     def as_dict(self) -> dict[str, Any]:
         ordered = sorted(self.outcomes, key=lambda outcome: outcome.index)
-        summary = dict.fromkeys(("created", "updated", "unchanged", "rejected"), 0)
+        summary = dict.fromkeys(OUTCOME_STATUSES, 0)
         for outcome in ordered:
             summary[outcome.status] += 1
         return {"summary": summary, "results": [outcome.as_dict() for outcome in ordered]}

@@ -43,7 +43,33 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "item_uuid": lambda w: w.ehc_provision.uuid,
     "review_uuid": lambda w: w.annual_review.uuid,
     "invitation_uuid": lambda w: w.invitation.uuid,
+    "switch_uuid": lambda w: mis_switch_of(w).uuid,
 }
+
+
+def mis_switch_of(world: TrustWorld) -> Any:
+    """An open MIS switch of the world's first school (made when a URL first needs one)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from schools.mis_switch import declare_mis_switch
+    from schools.models import MisSwitch
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        existing = MisSwitch.objects.filter(school=world.school).first()
+        if existing is not None:
+            return existing
+        today = timezone.localdate()
+        return declare_mis_switch(
+            school=world.school,
+            api_client=world.api_client,
+            opens_on=today,
+            closes_on=today + dt.timedelta(days=7),
+            declared_by=world.users["admin"],
+        )
+
 
 # URLs that name no tenant object, and why they are outside the matrix's object checks.
 NOT_TENANT_OBJECTS = {

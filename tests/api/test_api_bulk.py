@@ -27,7 +27,7 @@ def test_the_same_request_twice_changes_nothing_the_second_time(world: Any, mis:
     records = [pupil_record(world.a, "P-1", 101), pupil_record(world.a, "P-2", 102)]
     first = mis.post("/api/v1/pupils/bulk/", records, format="json")
     assert [r["status"] for r in results(first)] == ["created", "created"]
-    assert first.json()["summary"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert first.json()["summary"] == {"created": 2, "updated": 0, "unchanged": 0, "adopted": 0, "rejected": 0}
     with tenant_context(world.a.trust.pk):
         before = {p.mis_id: (p.updated_at, p.events.count()) for p in Pupil.objects.filter(mis_id__in=["P-1", "P-2"])}
     second = mis.post("/api/v1/pupils/bulk/", records, format="json")
@@ -179,7 +179,7 @@ def test_a_thousand_pupils_take_a_bounded_number_of_queries(world: Any, mis: Any
         record["preferred_first_name"] = "Changed"
     with CaptureQueriesContext(connection) as updated:
         outcome = mis.post("/api/v1/pupils/bulk/", records, format="json")
-    assert outcome.json()["summary"] == {"created": 0, "updated": 500, "unchanged": 500, "rejected": 0}
+    assert outcome.json()["summary"] == {"created": 0, "updated": 500, "unchanged": 500, "adopted": 0, "rejected": 0}
     assert len(created) <= 25, [q["sql"][:80] for q in created.captured_queries]
     assert len(updated) <= 25, [q["sql"][:80] for q in updated.captured_queries]
 

@@ -315,6 +315,7 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "item_uuid",
         "review_uuid",
         "invitation_uuid",
+        "switch_uuid",
         "action",
         "id",  # the API's object ids: UUIDs
         "section",
