@@ -97,6 +97,8 @@ class Pupil(TenantModel, PublicIdModel):
         indexes = [
             models.Index(fields=["trust", "school", "sen_status"]),
             models.Index(fields=["trust", "updated_at", "uuid"], name="pupil_sync_order"),
+            # The register's default order: its first page is read from the index, with no sort.
+            models.Index(fields=["trust", "legal_last_name", "legal_first_name", "id"], name="pupil_register_name"),
         ]
 
     def __str__(self) -> str:
