@@ -23,6 +23,7 @@ from schools.models import InsetDay, SchoolYear, Term, YearGroup
 from send import policy
 
 YEAR_ORDER = {value: index for index, value in enumerate(YearGroup.values)}
+YEAR_LABELS = dict(YearGroup.choices)
 
 
 @dataclass
@@ -127,7 +128,7 @@ def cost_groups(
             group.sessions_per_week, group.session_minutes, group.starts_on, group.ends_on,
             group.resources_cost_per_pupil,
         )  # fmt: skip
-        members = [Member(m.pk, m.joined_on, m.left_on) for m in group.members.all()]
+        members = [Member(m.pk, m.joined_on, m.left_on) for m in members_of(group)]
         cost = group_cost(plan, members, calendar, period)
         costs[group.pk] = cost
         for year in sorted(cost.missing_rates):
@@ -140,15 +141,31 @@ def cost_groups(
     return costs, sorted(warnings)
 
 
+# What a map shows of each member's pupil: the columns it does not show (and their timestamps, slow to read) stay
+# in the database.
+MAP_PUPIL_UNUSED = (
+    "pupil__date_of_birth", "pupil__admission_date", "pupil__leaving_date", "pupil__mis_id",
+    "pupil__sen_status_since", "pupil__photo", "pupil__updated_at", "pupil__school_class__updated_at",
+    "pupil__school_class__mis_id",
+)  # fmt: skip
+
+
 def groups_in_period(user: Any, period: tuple[dt.date, dt.date], action: str = "view") -> QuerySet[InterventionGroup]:
-    members = GroupMember.objects.select_related("pupil", "pupil__school_class", "pupil__school")
+    members = GroupMember.objects.select_related("pupil", "pupil__school_class").defer(*MAP_PUPIL_UNUSED)
     return (
         policy.visible(user, InterventionGroup, action)
         .filter(starts_on__lte=period[1], ends_on__gte=period[0])
         .select_related("intervention", "school")
-        .prefetch_related(Prefetch("members", queryset=members), "staff")
+        .prefetch_related(Prefetch("members", queryset=members, to_attr="member_list"))
         .order_by("school__name", "intervention__name", "name")
     )
+
+
+def members_of(group: InterventionGroup) -> list[GroupMember]:
+    """The group's members: the list `groups_in_period` prefetched (a plain list is much cheaper than Django's
+    queryset per group), or else its members."""
+    found = getattr(group, "member_list", None)
+    return found if found is not None else list(group.members.all())
 
 
 def provision_map(
@@ -167,7 +184,7 @@ def provision_map(
     costs, warnings = cost_groups(groups_list, period)
     result = ProvisionMap(period=period, group_costs=costs, warnings=warnings)
     for group in groups_list:
-        for member in group.members.all():
+        for member in members_of(group):
             pupil = member.pupil
             if member.joined_on > period[1] or (member.left_on or group.ends_on) < period[0]:
                 continue

@@ -47,6 +47,9 @@ class NeedType(models.Model):
         return f"{self.code} – {self.label}"
 
 
+YEAR_GROUP_LABELS: dict[str, str] = dict(YearGroup.choices)
+
+
 class Gender(models.TextChoices):
     FEMALE = "F", "Female"
     MALE = "M", "Male"
@@ -109,6 +112,11 @@ class Pupil(TenantModel, PublicIdModel):
         first = self.preferred_first_name or self.legal_first_name
         last = self.preferred_last_name or self.legal_last_name
         return f"{first} {last}"
+
+    @property
+    def year_label(self) -> str:
+        """The year group's label by a lookup (`get_year_group_display` flattens the choices on every call)."""
+        return YEAR_GROUP_LABELS.get(self.year_group, self.year_group)
 
 
 @pghistory.track()

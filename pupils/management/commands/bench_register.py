@@ -86,10 +86,11 @@ class Command(BaseCommand):
                         lambda url=url: bench.request_once(client, "get", url),  # type: ignore[misc]
                         [(statement, params) for statement in statements],
                         repeat,
+                        signin=bench.signin_statements(client),
                     )
                 )
         for row in rows:
-            row.note = f"{row.page.size / 1024:.0f} KiB"
+            row.note = f"{row.page.size / 1024:.0f} KiB; {row.note}"
         for line in bench.table(f"The register ({analysed}; median of {repeat})", rows):
             self.stdout.write(line)
 

@@ -208,6 +208,7 @@ class Command(BaseCommand):
                     lambda params=params: bench.request_once(http, "get", URL, params),  # type: ignore[misc]
                     statements,
                     repeat,
+                    signin=self.token_statements(),
                 )
             )
         rows.append(
@@ -222,7 +223,6 @@ class Command(BaseCommand):
             shown = [str(row[0]) for row in cursor.fetchall()]
         base = {"trust": self.trust.pk}
         return [
-            *self.token_statements(),
             (LIST_SQL, {**base, "limit": limit + 1, **position}),
             (ACCESS_SQL, {**base, "shown": shown}),
             (CALL_SQL, base),
@@ -247,7 +247,7 @@ class Command(BaseCommand):
         def run() -> tuple[float, int]:
             total, rows, position = 0.0, 0, dict(FIRST)
             while True:
-                statements = self.list_statements(1000, position)
+                statements = [*self.token_statements(), *self.list_statements(1000, position)]
                 seconds, found = bench.sql_once(statements)
                 total += seconds
                 rows += found
