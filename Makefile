@@ -88,8 +88,9 @@ audit: $(VENV)/.installed
 
 # Each page and the API beside the bare SQL of the same rows (see send/bench.py): the register and its CSV at
 # 2,000 pupils on the register, the REST API's bulk upserts and lists at 10,000 pupils, the provision maps at
-# 400 pupils in 60 groups, and the morning deadline scan for 20 schools, 600 EHC plans and 3,000 SEN support
-# plans (separate benchmark trusts in the development database). Sizes are the variables below.
+# 400 pupils in 60 groups, the morning deadline scan for 20 schools, 600 EHC plans and 3,000 SEN support plans,
+# and a class's 30 passports as one PDF (separate benchmark trusts in the development database). Sizes are the
+# variables below.
 BENCH_PUPILS ?= 2000
 BENCH_API_PUPILS ?= 10000
 BENCH_PROVISION_PUPILS ?= 400
@@ -97,6 +98,7 @@ BENCH_GROUPS ?= 60
 BENCH_SCHOOLS ?= 20
 BENCH_EHC_PLANS ?= 600
 BENCH_SUPPORT_PLANS ?= 3000
+BENCH_PASSPORTS ?= 30
 BENCH_REPEAT ?= 5
 bench: migrate
 	$(PY) manage.py bench_register --pupils $(BENCH_PUPILS) --repeat $(BENCH_REPEAT)
@@ -104,6 +106,7 @@ bench: migrate
 	$(PY) manage.py bench_provision --pupils $(BENCH_PROVISION_PUPILS) --groups $(BENCH_GROUPS) --repeat $(BENCH_REPEAT)
 	$(PY) manage.py bench_deadlines --schools $(BENCH_SCHOOLS) --ehc-plans $(BENCH_EHC_PLANS) \
 	  --support-plans $(BENCH_SUPPORT_PLANS) --repeat $(BENCH_REPEAT)
+	$(PY) manage.py bench_passports --pupils $(BENCH_PASSPORTS) --repeat $(BENCH_REPEAT)
 
 # The same benchmark at a small size, in a database of its own, so that `make test` fails the day it stops
 # running end to end (its figures mean nothing at this size).
@@ -112,7 +115,7 @@ bench-check:
 	$(MAKE) --no-print-directory bench DATABASE_NAME=$(BENCH_CHECK_DB) \
 	  DATABASE_URL=$(dir $(DATABASE_URL))$(BENCH_CHECK_DB) OWNER_DATABASE_URL=$(dir $(OWNER_DATABASE_URL))$(BENCH_CHECK_DB) \
 	  BENCH_PUPILS=60 BENCH_API_PUPILS=300 BENCH_PROVISION_PUPILS=40 BENCH_GROUPS=6 BENCH_SCHOOLS=2 \
-	  BENCH_EHC_PLANS=20 BENCH_SUPPORT_PLANS=60 BENCH_REPEAT=2
+	  BENCH_EHC_PLANS=20 BENCH_SUPPORT_PLANS=60 BENCH_PASSPORTS=3 BENCH_REPEAT=2
 
 # The OpenAPI schema is committed (docs/api/openapi.yaml); a test fails when the code and the file differ.
 schema: $(VENV)/.installed
