@@ -249,6 +249,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "send.tasks.heartbeat", "schedule": 60.0},
+    # Each night: the access log's monthly partitions ahead (send/access_log.py).
+    "access-log-partitions": {"task": "send.tasks.access_log_partitions", "schedule": crontab(hour=2, minute=15)},
     # Each morning: SEN support plans whose review is within two weeks become due.
     "plan-reviews": {"task": "reviews.scan_plan_reviews", "schedule": crontab(hour=6, minute=30)},
     # Each morning: statutory deadlines entering a warning window become reminders, then the day's e-mail digests.
@@ -273,6 +275,11 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # The address of the site, for links in emails sent by workers (no request to build them from).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SEND platform <no-reply@localhost>")
+
+# The access log is partitioned by month; `manage.py prune_access_log` (run as the owner) drops months older than
+# this many (0 keeps every month).
+ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("ACCESS_LOG_RETENTION_MONTHS", "24"))
+ACCESS_LOG_MONTHS_AHEAD = 3
 
 # Audit: context travels inside each event row, so the audit tables only ever receive INSERTs.
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
