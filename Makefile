@@ -117,6 +117,12 @@ bench-check:
 	  BENCH_PUPILS=60 BENCH_API_PUPILS=300 BENCH_PROVISION_PUPILS=40 BENCH_GROUPS=6 BENCH_SCHOOLS=2 \
 	  BENCH_EHC_PLANS=20 BENCH_SUPPORT_PLANS=60 BENCH_PASSPORTS=3 BENCH_REPEAT=2
 
+# Load test: gunicorn as docker-compose.yml runs it (3 workers, DEBUG off) on 127.0.0.1 only, and Locust signing in
+# demo SENCOs with both factors at 10, 50 and 100 users, with and without think time (LOAD_RUN_TIME each, default
+# 30s); prints requests a second and p50/p95/p99 per page (scripts/load/run.py).
+load: seed
+	$(PY) scripts/load/run.py
+
 # The OpenAPI schema is committed (docs/api/openapi.yaml); a test fails when the code and the file differ.
 schema: $(VENV)/.installed
 	$(PY) manage.py spectacular --validate --file docs/api/openapi.yaml
