@@ -22,7 +22,10 @@ COPY . .
 COPY --from=assets /app/node_modules/govuk-frontend/dist/govuk ./node_modules/govuk-frontend/dist/govuk
 COPY --from=assets /app/node_modules/htmx.org/dist ./node_modules/htmx.org/dist
 COPY --from=assets /app/static/build ./static/build
-RUN DEBUG=1 python manage.py collectstatic --noinput
+# With production settings, so that the manifest WhiteNoise serves hashed files from exists (without it every page
+# is a 500 with DEBUG off). The values are placeholders: collectstatic reads no secret and opens no database.
+RUN DEBUG=0 SECRET_KEY=collectstatic-placeholder-never-used-to-sign-anything ALLOWED_HOSTS=build.invalid \
+    DATABASE_URL=postgresql://unused@build.invalid/unused python manage.py collectstatic --noinput
 # /app/var/private exists (owned by app) so that the named volume mounted there starts writable by app.
 RUN useradd --system --uid 1000 app && mkdir -p /app/var/private && chown -R app /app/var
 USER app

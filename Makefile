@@ -13,7 +13,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 
 
 .PHONY: system-deps
-.PHONY: run setup test deps services db migrate seed lint typecheck audit lock browser bench schema clean
+.PHONY: run setup test deps services db migrate seed lint typecheck audit lock browser bench bench-check load schema clean
 
 run: setup
 	WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
@@ -78,6 +78,7 @@ test: deps services db browser
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
 	$(MAKE) --no-print-directory audit
+	$(MAKE) --no-print-directory bench-check
 	$(TEST_ENV) $(VENV)/bin/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
@@ -86,14 +87,42 @@ audit: $(VENV)/.installed
 	$(VENV)/bin/bandit -r send schools pupils provision reviews scripts -q -x '*/migrations/*'
 	$(PY) scripts/audit_dependencies.py
 
-# Register page and CSV export at 2,000 pupils on the register, the REST API's bulk upsert throughput and list
-# latency at 10,000 pupils, and the provision map at 400 pupils in 60 groups (separate benchmark trusts in the
-# development database), and the morning deadline scan for 20 schools, 600 EHC plans and 3,000 SEN support plans.
+# Each page and the API beside the bare SQL of the same rows (see send/bench.py): the register and its CSV at
+# 2,000 pupils on the register, the REST API's bulk upserts and lists at 10,000 pupils, the provision maps at
+# 400 pupils in 60 groups, the morning deadline scan for 20 schools, 600 EHC plans and 3,000 SEN support plans,
+# and a class's 30 passports as one PDF (separate benchmark trusts in the development database). Sizes are the
+# variables below.
+BENCH_PUPILS ?= 2000
+BENCH_API_PUPILS ?= 10000
+BENCH_PROVISION_PUPILS ?= 400
+BENCH_GROUPS ?= 60
+BENCH_SCHOOLS ?= 20
+BENCH_EHC_PLANS ?= 600
+BENCH_SUPPORT_PLANS ?= 3000
+BENCH_PASSPORTS ?= 30
+BENCH_REPEAT ?= 5
 bench: migrate
-	$(PY) manage.py bench_register --pupils $${BENCH_PUPILS:-2000} --repeat 5
-	$(PY) manage.py bench_api --pupils $${BENCH_API_PUPILS:-10000} --repeat 5
-	$(PY) manage.py bench_provision --pupils 400 --groups 60 --repeat 5
-	$(PY) manage.py bench_deadlines --schools 20 --ehc-plans 600 --support-plans 3000 --repeat 5
+	$(PY) manage.py bench_register --pupils $(BENCH_PUPILS) --repeat $(BENCH_REPEAT)
+	$(PY) manage.py bench_api --pupils $(BENCH_API_PUPILS) --repeat $(BENCH_REPEAT)
+	$(PY) manage.py bench_provision --pupils $(BENCH_PROVISION_PUPILS) --groups $(BENCH_GROUPS) --repeat $(BENCH_REPEAT)
+	$(PY) manage.py bench_deadlines --schools $(BENCH_SCHOOLS) --ehc-plans $(BENCH_EHC_PLANS) \
+	  --support-plans $(BENCH_SUPPORT_PLANS) --repeat $(BENCH_REPEAT)
+	$(PY) manage.py bench_passports --pupils $(BENCH_PASSPORTS) --repeat $(BENCH_REPEAT)
+
+# The same benchmark at a small size, in a database of its own, so that `make test` fails the day it stops
+# running end to end (its figures mean nothing at this size).
+BENCH_CHECK_DB := send_bench_check
+bench-check:
+	$(MAKE) --no-print-directory bench DATABASE_NAME=$(BENCH_CHECK_DB) \
+	  DATABASE_URL=$(dir $(DATABASE_URL))$(BENCH_CHECK_DB) OWNER_DATABASE_URL=$(dir $(OWNER_DATABASE_URL))$(BENCH_CHECK_DB) \
+	  BENCH_PUPILS=60 BENCH_API_PUPILS=300 BENCH_PROVISION_PUPILS=40 BENCH_GROUPS=6 BENCH_SCHOOLS=2 \
+	  BENCH_EHC_PLANS=20 BENCH_SUPPORT_PLANS=60 BENCH_PASSPORTS=3 BENCH_REPEAT=2
+
+# Load test: gunicorn as docker-compose.yml runs it (3 workers, DEBUG off) on 127.0.0.1 only, and Locust signing in
+# demo SENCOs with both factors at 10, 50 and 100 users, with and without think time (LOAD_RUN_TIME each, default
+# 30s); prints requests a second and p50/p95/p99 per page (scripts/load/run.py).
+load: seed
+	$(PY) scripts/load/run.py
 
 # The OpenAPI schema is committed (docs/api/openapi.yaml); a test fails when the code and the file differ.
 schema: $(VENV)/.installed

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from provision.costs import money
-from provision.selectors import ProvisionMap
+from provision.selectors import YEAR_LABELS, ProvisionMap
 from pupils.exports import safe_cell
 
 COLUMNS = [
@@ -50,7 +50,7 @@ def rows(provision: ProvisionMap) -> Iterator[list[str]]:
                 pupil.upn,
                 pupil.legal_last_name,
                 pupil.legal_first_name,
-                pupil.get_year_group_display(),
+                YEAR_LABELS.get(pupil.year_group, pupil.year_group),
                 pupil.school_class.name if pupil.school_class else "",
                 pupil.sen_status,
                 group.intervention.name,

@@ -124,20 +124,31 @@ class MemberForm(ScoresForm):
 
 
 class MapFilterForm(forms.Form):
-    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
-        queryset=School.objects.none(), required=False, empty_label="All schools"
-    )
+    """The map's filters. The schools and classes are lists the view read once: the choices and the check of
+    the chosen ones come from them, with no query of their own."""
+
+    school = forms.ChoiceField(required=False)
     year_group = forms.ChoiceField(choices=[("", "All year groups"), *YearGroup.choices], required=False)
-    school_class: forms.ModelChoiceField[SchoolClass] = forms.ModelChoiceField(
-        queryset=SchoolClass.objects.none(), required=False, empty_label="All classes", label="Class"
-    )
+    school_class = forms.ChoiceField(required=False, label="Class")
     starts_on = forms.DateField(widget=DateInput, required=False, label="From")
     ends_on = forms.DateField(widget=DateInput, required=False, label="To")
 
-    def __init__(self, *args: Any, schools: QuerySet[School], classes: QuerySet[SchoolClass], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, schools: list[School], classes: list[SchoolClass], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self.fields["school"], schools, to_field_name="uuid")
-        limit_choices(self.fields["school_class"], classes, to_field_name="uuid")
+        self.schools = {str(school.uuid): school for school in schools}
+        self.classes = {str(school_class.uuid): school_class for school_class in classes}
+        several = len(schools) > 1
+        self.fields["school"].choices = [("", "All schools"), *((key, s.name) for key, s in self.schools.items())]  # type: ignore[attr-defined]
+        self.fields["school_class"].choices = [  # type: ignore[attr-defined]
+            ("", "All classes"),
+            *((key, f"{c.name} – {c.school.name}" if several else c.name) for key, c in self.classes.items()),
+        ]
+
+    def clean_school(self) -> School | None:
+        return self.schools.get(self.cleaned_data.get("school") or "")
+
+    def clean_school_class(self) -> SchoolClass | None:
+        return self.classes.get(self.cleaned_data.get("school_class") or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -25,6 +25,9 @@ class NeedArea(models.TextChoices):
     SENSORY_PHYSICAL = "sp", "Sensory and/or physical"
 
 
+NEED_AREA_LABELS: dict[str, str] = dict(NeedArea.choices)  # a lookup: `NeedArea.values` builds a list each time
+
+
 class Wave(models.TextChoices):
     UNIVERSAL = "universal", "Universal (wave 1)"
     TARGETED = "targeted", "Targeted (wave 2)"
@@ -98,7 +101,7 @@ class Intervention(TenantModel, PublicIdModel):
 
     @property
     def need_area_labels(self) -> list[str]:
-        return [NeedArea(area).label for area in self.need_areas if area in NeedArea.values]
+        return [NEED_AREA_LABELS[area] for area in self.need_areas if area in NEED_AREA_LABELS]
 
     @property
     def measure_name(self) -> str:

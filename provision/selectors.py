@@ -23,6 +23,7 @@ from schools.models import InsetDay, SchoolYear, Term, YearGroup
 from send import policy
 
 YEAR_ORDER = {value: index for index, value in enumerate(YearGroup.values)}
+YEAR_LABELS = dict(YearGroup.choices)
 
 
 @dataclass
@@ -130,7 +131,7 @@ def cost_groups(
             group.ends_on,
             group.resources_cost_per_pupil,
         )
-        members = [Member(m.pk, m.joined_on, m.left_on) for m in group.members.all()]
+        members = [Member(m.pk, m.joined_on, m.left_on) for m in members_of(group)]
         cost = group_cost(plan, members, calendar, period)
         costs[group.pk] = cost
         for year in sorted(cost.missing_rates):
@@ -143,15 +144,31 @@ def cost_groups(
     return costs, sorted(warnings)
 
 
+# What a map shows of each member's pupil: the columns it does not show (and their timestamps, slow to read) stay
+# in the database.
+MAP_PUPIL_UNUSED = (
+    "pupil__date_of_birth", "pupil__admission_date", "pupil__leaving_date", "pupil__mis_id",
+    "pupil__sen_status_since", "pupil__photo", "pupil__updated_at", "pupil__school_class__updated_at",
+    "pupil__school_class__mis_id",
+)  # fmt: skip
+
+
 def groups_in_period(user: Any, period: tuple[dt.date, dt.date], action: str = "view") -> QuerySet[InterventionGroup]:
-    members = GroupMember.objects.select_related("pupil", "pupil__school_class", "pupil__school")
+    members = GroupMember.objects.select_related("pupil", "pupil__school_class").defer(*MAP_PUPIL_UNUSED)
     return (
         policy.visible(user, InterventionGroup, action)
         .filter(starts_on__lte=period[1], ends_on__gte=period[0])
         .select_related("intervention", "school")
-        .prefetch_related(Prefetch("members", queryset=members), "staff")
+        .prefetch_related(Prefetch("members", queryset=members, to_attr="member_list"))
         .order_by("school__name", "intervention__name", "name")
     )
+
+
+def members_of(group: InterventionGroup) -> list[GroupMember]:
+    """The group's members: the list `groups_in_period` prefetched (a plain list is much cheaper than Django's
+    queryset per group), or else its members."""
+    found = getattr(group, "member_list", None)
+    return found if found is not None else list(group.members.all())
 
 
 def provision_map(
@@ -170,7 +187,7 @@ def provision_map(
     costs, warnings = cost_groups(groups_list, period)
     result = ProvisionMap(period=period, group_costs=costs, warnings=warnings)
     for group in groups_list:
-        for member in group.members.all():
+        for member in members_of(group):
             pupil = member.pupil
             if member.joined_on > period[1] or (member.left_on or group.ends_on) < period[0]:
                 continue
@@ -184,22 +201,32 @@ def provision_map(
 
 def pupil_provision(user: Any, pupil: Pupil) -> list[Line]:
     """A pupil's provision, current and past, newest first, each at its cost over the group's whole run."""
-    mine: QuerySet[GroupMember] = policy.visible(user, GroupMember.objects.filter(pupil=pupil), "view")
+    return pupils_provision(user, [pupil]).get(pupil.pk, [])
+
+
+def pupils_provision(user: Any, pupils: list[Pupil]) -> dict[int, list[Line]]:
+    """Each pupil's provision, {pupil pk: lines, newest first}, at its cost over the group's whole run: the same
+    number of queries for one pupil or a class."""
+    mine: QuerySet[GroupMember] = policy.visible(user, GroupMember.objects.filter(pupil__in=pupils), "view")
+    visible = dict(mine.values_list("pk", "group_id"))
     groups = list(
-        InterventionGroup.objects.filter(pk__in=mine.values("group_id"))
+        InterventionGroup.objects.filter(pk__in=set(visible.values()))
         .select_related("intervention", "school")
         .prefetch_related(Prefetch("members", queryset=GroupMember.objects.select_related("pupil")), "staff")
         .order_by("-starts_on")
     )
     if not groups:
-        return []
+        return {}
+    # One period spanning every group: each group's whole run lies inside it, so each costs its whole run.
     period = (min(g.starts_on for g in groups), max(g.ends_on for g in groups))
     costs, _ = cost_groups(groups, period)
-    lines = []
+    lines: dict[int, list[Line]] = {}
     for group in groups:
         for member in group.members.all():
-            if member.pupil_id == pupil.pk:
-                lines.append(Line(member, group, member.pupil, costs[group.pk].per_member[member.pk]))
+            if member.pk in visible:
+                lines.setdefault(member.pupil_id, []).append(
+                    Line(member, group, member.pupil, costs[group.pk].per_member[member.pk])
+                )
     return lines
 
 

@@ -12,6 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from provision import exports, selectors, services
@@ -28,6 +30,7 @@ from send.audit import record_access
 from send.forms import add_service_errors
 from send.pdf import request_pdf
 from send.shortcuts import get_visible_or_404, require, tenant_required
+from send.templatetags.fast_urls import uuid_url
 
 
 def _trust(request: TenantRequest) -> Any:
@@ -41,9 +44,9 @@ def _schools(request: TenantRequest, action: str = "view") -> QuerySet[School]:
 
 
 def _map_filters(request: TenantRequest) -> tuple[MapFilterForm, dict[str, Any]]:
-    schools = _schools(request)
-    classes: QuerySet[SchoolClass] = policy.visible(
-        request.user, SchoolClass.objects.select_related("school").order_by("school__name", "name")
+    schools = list(_schools(request))
+    classes: list[SchoolClass] = list(
+        policy.visible(request.user, SchoolClass.objects.select_related("school").order_by("school__name", "name"))
     )
     form = MapFilterForm(request.GET or None, schools=schools, classes=classes)
     default = selectors.default_period(timezone.localdate())
@@ -63,23 +66,63 @@ def provision_map(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form, chosen = _map_filters(request)
     result = selectors.provision_map(request.user, **chosen)
+    rows = result.by_pupil()
     return render(
         request,
         "provision/map.html",
         {
             "form": form,
             "map": result,
-            "rows": result.by_pupil(),
-            "by_year": result.totals_by(lambda line: line.pupil.get_year_group_display()),
+            "rows": rows,
+            "row_html": _map_rows(rows),
+            "by_year": result.totals_by(lambda line: selectors.YEAR_LABELS.get(line.pupil.year_group, "")),
             "by_class": result.totals_by(
                 lambda line: line.pupil.school_class.name if line.pupil.school_class else "No class"
             ),
             "by_funding": result.totals_by(selectors.funding_label),
             "by_need": result.totals_by(selectors.need_area_labels),
             "query": request.GET.urlencode(),
-            "can_edit": _planning_schools(request).exists(),
+            "can_edit": any(policy.can(request.user, "plan_provision", school) for school in form.schools.values()),
         },
     )
+
+
+def _map_rows(rows: list[tuple[Pupil, list[selectors.Line], Decimal]]) -> list[str]:
+    """The map's table rows, one per pupil, as escaped HTML made here rather than by the template engine: a school
+    map has hundreds of rows, and each group's description is the same for every pupil in it, so it is made once
+    per group. The markup is the table's in `provision/map.html`."""
+    groups: dict[int, str] = {}
+    html: list[str] = []
+    for pupil, lines, cost in rows:
+        for line in lines:
+            group = line.group
+            if group.pk not in groups:
+                groups[group.pk] = format_html(
+                    '<li><a class="govuk-link" href="{}">{}</a>: {} × {} min a week, {}–{}</li>',
+                    uuid_url("provision:group", group.uuid),
+                    group.intervention.name,
+                    group.sessions_per_week,
+                    group.session_minutes,
+                    date_format(group.starts_on, "j M"),
+                    date_format(group.ends_on, "j M Y"),
+                )
+        klass = f", {pupil.school_class.name}" if pupil.school_class else ""
+        html.append(
+            format_html(
+                '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header"><a class="govuk-link" '
+                'href="{}">{}</a> <span class="govuk-hint govuk-!-display-inline">({})</span></th>'
+                '<td class="govuk-table__cell">{}{}</td><td class="govuk-table__cell"><ul class="govuk-list">{}</ul>'
+                '</td><td class="govuk-table__cell govuk-table__cell--numeric">£{}</td></tr>',
+                uuid_url("pupils:record", pupil.uuid),
+                pupil.display_name,
+                pupil.sen_status,
+                pupil.year_label,
+                klass,
+                format_html_join("", "{}", ((groups[line.group.pk],) for line in lines)),
+                cost,
+            )
+        )
+    return html
 
 
 @tenant_required

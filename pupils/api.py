@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -24,29 +24,45 @@ from pupils.models import (
     PassportStatus,
     PassportVersion,
     Pupil,
-    PupilNeed,
     RegisterChange,
     Relationship,
     SenStatus,
 )
+from pupils.selectors import with_register_columns
 from schools.models import YearGroup
-from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictQueryMixin, StrictSerializer, bulk_schema
+from send.api import (
+    MIS_ID,
+    ApiFilterSet,
+    ApiViewSet,
+    BulkUpsertMixin,
+    FastRepresentation,
+    StrictQueryMixin,
+    StrictSerializer,
+    bulk_schema,
+)
 from send.audit import record_api_read
 
 
-def needs() -> Prefetch:
-    return Prefetch("needs", queryset=PupilNeed.objects.select_related("need_type"))
+def with_need_codes(pupils: QuerySet[Pupil]) -> QuerySet[Pupil]:
+    """The primary and secondary need codes as columns of the pupil's own row (no prefetch of every need)."""
+    return with_register_columns(pupils)
 
 
 def _need(pupil: Pupil, rank: int) -> str | None:
+    annotated = getattr(pupil, "primary_need_code" if rank == 1 else "secondary_need_code", _NOT_LOADED)
+    if annotated is not _NOT_LOADED:
+        return annotated  # type: ignore[return-value]
     return next((need.need_type.code for need in pupil.needs.all() if need.rank == rank), None)
+
+
+_NOT_LOADED = object()
 
 
 # --- Pupils ----------------------------------------------------------------------------------------------
 
 
 # The pupil's primary and secondary census need codes, from the prefetched needs (no query per pupil).
-class NeedsFields(serializers.ModelSerializer):
+class NeedsFields(FastRepresentation, serializers.ModelSerializer):
     primary_need = serializers.SerializerMethodField(help_text="Census need type code of the primary need")
     secondary_need = serializers.SerializerMethodField(help_text="Census need type code of the secondary need")
 
@@ -172,7 +188,7 @@ class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
     model = Pupil
 
     def base_queryset(self) -> QuerySet[Any]:
-        return Pupil.objects.select_related("school", "school_class").prefetch_related(needs())
+        return with_need_codes(Pupil.objects.all())
 
     serializer_class = PupilSerializer
     write_serializer_class = PupilWriteSerializer
@@ -202,7 +218,7 @@ class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
 # --- Contacts --------------------------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(FastRepresentation, serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     pupil = serializers.UUIDField(source="pupil.uuid", read_only=True)
     pupil_mis_id = serializers.CharField(source="pupil.mis_id", read_only=True)
@@ -342,7 +358,7 @@ class RegisterViewSet(ApiViewSet):
     model = Pupil
 
     def base_queryset(self) -> QuerySet[Any]:
-        return Pupil.objects.select_related("school").prefetch_related(needs())
+        return with_need_codes(Pupil.objects.all())
 
     serializer_class = RegisterEntrySerializer
     filterset_class = RegisterFilter

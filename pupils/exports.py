@@ -6,7 +6,11 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.db.models import QuerySet
+
 from pupils.models import Pupil
+from pupils.selectors import with_register_columns
+from schools.models import YearGroup
 
 COLUMNS = [
     "School",
@@ -28,12 +32,8 @@ COLUMNS = [
     "EAL",
     "Pupil premium",
 ]
-CHUNK = 2000  # rows per fetch (and per needs prefetch): a school register fits in one
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+CHUNK = 2000  # rows per fetch: a school register fits in one
+ROWS_PER_CHUNK = 500  # rows per piece of the streamed answer
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -48,37 +48,74 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-def register_rows(pupils: Iterable[Pupil]) -> Iterator[list[str]]:
+FIELDS = (
+    "school__name",
+    "school__urn",
+    "upn",
+    "legal_last_name",
+    "legal_first_name",
+    "preferred_first_name",
+    "preferred_last_name",
+    "date_of_birth",
+    "year_group",
+    "school_class__name",
+    "sen_status",
+    "sen_status_since",
+    "primary_need_code",
+    "secondary_need_code",
+    "on_monitoring_list",
+    "is_looked_after",
+    "is_previously_looked_after",
+    "is_eal",
+    "is_pupil_premium",
+)
+YEAR_LABELS = dict(YearGroup.choices)
+
+
+def register_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
+    """CSV rows from tuples of `FIELDS` (plain values, no model instances: a trust's register is large).
+
+    Only text typed by people can start like a formula; dates, codes and flags are written as they are.
+    """
     yield COLUMNS
-    for pupil in pupils:
-        needs = {need.rank: need.need_type.code for need in pupil.needs.all()}
-        preferred = f"{pupil.preferred_first_name} {pupil.preferred_last_name}".strip()
+    for (school, urn, upn, last, first, preferred_first, preferred_last, born, year, klass, status, since,
+         primary, secondary, monitoring, lac, plac, eal, pp) in rows:  # fmt: skip
         yield [
-            safe_cell(v)
-            for v in (
-                pupil.school.name,
-                pupil.school.urn,
-                pupil.upn,
-                pupil.legal_last_name,
-                pupil.legal_first_name,
-                preferred,
-                pupil.date_of_birth.isoformat(),
-                pupil.get_year_group_display(),
-                pupil.school_class.name if pupil.school_class else "",
-                pupil.sen_status,
-                pupil.sen_status_since.isoformat() if pupil.sen_status_since else "",
-                needs.get(1, ""),
-                needs.get(2, ""),
-                "Y" if pupil.on_monitoring_list else "",
-                "Y" if pupil.is_looked_after else "",
-                "Y" if pupil.is_previously_looked_after else "",
-                "Y" if pupil.is_eal else "",
-                "Y" if pupil.is_pupil_premium else "",
-            )
+            safe_cell(school),
+            urn,
+            upn,
+            safe_cell(last),
+            safe_cell(first),
+            safe_cell(f"{preferred_first} {preferred_last}".strip()),
+            born.isoformat(),
+            YEAR_LABELS.get(year, year),
+            safe_cell(klass or ""),
+            status,
+            since.isoformat() if since else "",
+            primary or "",
+            secondary or "",
+            "Y" if monitoring else "",
+            "Y" if lac else "",
+            "Y" if plac else "",
+            "Y" if eal else "",
+            "Y" if pp else "",
         ]
 
 
-def stream_csv(pupils: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in register_rows(pupils.iterator(chunk_size=CHUNK)):
-        yield writer.writerow(row)
+class _Buffer(list[str]):
+    def write(self, value: str) -> None:
+        self.append(value)
+
+
+def stream_csv(pupils: QuerySet[Pupil]) -> Iterator[str]:
+    """`pupils` from `selectors.register_list`: read in chunks of plain rows, written a chunk at a time."""
+    buffer = _Buffer()
+    writer = csv.writer(buffer)
+    rows = with_register_columns(pupils).values_list(*FIELDS)
+    for row in register_rows(rows.iterator(chunk_size=CHUNK)):
+        writer.writerow(row)
+        if len(buffer) >= ROWS_PER_CHUNK:
+            yield "".join(buffer)
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer)

@@ -49,6 +49,9 @@ class NeedType(models.Model):
         return f"{self.code} – {self.label}"
 
 
+YEAR_GROUP_LABELS: dict[str, str] = dict(YearGroup.choices)
+
+
 class Gender(models.TextChoices):
     FEMALE = "F", "Female"
     MALE = "M", "Male"
@@ -99,6 +102,8 @@ class Pupil(TenantModel, PublicIdModel):
         indexes = [
             models.Index(fields=["trust", "school", "sen_status"]),
             models.Index(fields=["trust", "updated_at", "uuid"], name="pupil_sync_order"),
+            # The register's default order: its first page is read from the index, with no sort.
+            models.Index(fields=["trust", "legal_last_name", "legal_first_name", "id"], name="pupil_register_name"),
         ]
 
     def __str__(self) -> str:
@@ -113,6 +118,11 @@ class Pupil(TenantModel, PublicIdModel):
         first = self.preferred_first_name or self.legal_first_name
         last = self.preferred_last_name or self.legal_last_name
         return f"{first} {last}"
+
+    @property
+    def year_label(self) -> str:
+        """The year group's label by a lookup (`get_year_group_display` flattens the choices on every call)."""
+        return YEAR_GROUP_LABELS.get(self.year_group, self.year_group)
 
 
 @pghistory.track()

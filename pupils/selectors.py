@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
 
 from pupils.models import Pupil, PupilNeed, RegisterChange, SenStatus
+from schools.models import YearGroup
 from send import policy
 
 
@@ -44,13 +46,16 @@ def visible_pupils(user: Any) -> QuerySet[Pupil]:
     return policy.visible(user, Pupil.objects.all(), "view")
 
 
+PAGE_SIZE = 50
+
+
 def register_list(user: Any, filters: RegisterFilters) -> QuerySet[Pupil]:
-    """The pupils the user may see, filtered, with what the list shows loaded in a fixed number of queries."""
-    pupils = (
-        visible_pupils(user)
-        .select_related("school", "school_class")
-        .prefetch_related(Prefetch("needs", queryset=PupilNeed.objects.select_related("need_type").order_by("rank")))
-    )
+    """The pupils the user may see, filtered and sorted, one row each.
+
+    No filter joins a table that could repeat a pupil (the need filter is an EXISTS), so the list needs no
+    DISTINCT, which would sort every visible row; the default order matches the index `pupil_register_name`.
+    """
+    pupils = visible_pupils(user)
     if filters.school:
         pupils = pupils.filter(school__uuid=filters.school)
     if filters.school_class:
@@ -62,7 +67,7 @@ def register_list(user: Any, filters: RegisterFilters) -> QuerySet[Pupil]:
     if filters.sen_status:
         pupils = pupils.filter(sen_status=filters.sen_status)
     if filters.need:
-        pupils = pupils.filter(needs__need_type__code=filters.need)
+        pupils = pupils.filter(Exists(PupilNeed.objects.filter(pupil=OuterRef("pk"), need_type__code=filters.need)))
     if filters.search:
         term = filters.search.strip()
         pupils = pupils.filter(
@@ -78,17 +83,83 @@ def register_list(user: Any, filters: RegisterFilters) -> QuerySet[Pupil]:
             status_rank=Case(When(sen_status="E", then=0), When(sen_status="K", then=1), default=2)
         )
         order = ("status_rank", *order[1:])
-    return pupils.order_by(*order, "pk").distinct()
+    return pupils.order_by(*order, "pk")
+
+
+def _need_code(rank: int) -> Subquery:
+    return Subquery(PupilNeed.objects.filter(pupil=OuterRef("pk"), rank=rank).values("need_type__code")[:1])
+
+
+def with_register_columns(pupils: QuerySet[Pupil]) -> QuerySet[Pupil]:
+    """What the register shows of each pupil in the same query: school, class, and the primary and secondary
+    need codes (`primary_need_code`, `secondary_need_code`)."""
+    return pupils.select_related("school", "school_class").annotate(
+        primary_need_code=_need_code(1), secondary_need_code=_need_code(2)
+    )
 
 
 def register_counts(pupils: QuerySet[Pupil]) -> dict[str, int]:
     totals = pupils.order_by().aggregate(
-        total=Count("pk", distinct=True),
-        sen_support=Count("pk", filter=Q(sen_status=SenStatus.SEN_SUPPORT), distinct=True),
-        ehc_plan=Count("pk", filter=Q(sen_status=SenStatus.EHC_PLAN), distinct=True),
-        monitoring=Count("pk", filter=Q(on_monitoring_list=True), distinct=True),
+        total=Count("pk"),
+        sen_support=Count("pk", filter=Q(sen_status=SenStatus.SEN_SUPPORT)),
+        ehc_plan=Count("pk", filter=Q(sen_status=SenStatus.EHC_PLAN)),
+        monitoring=Count("pk", filter=Q(on_monitoring_list=True)),
     )
     return {key: value or 0 for key, value in totals.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    """One line of the register page: what it shows, read as plain values (no model instance per pupil)."""
+
+    uuid: Any
+    name: str
+    school: str
+    year: str
+    school_class: str
+    status: str
+    status_label: str
+    needs: str
+    flags: str
+
+    COLUMNS = (
+        "uuid", "legal_first_name", "legal_last_name", "preferred_first_name", "preferred_last_name", "school__name",
+        "year_group", "school_class__name", "sen_status", "primary_need_code", "secondary_need_code",
+        "is_looked_after", "is_previously_looked_after", "on_monitoring_list",
+    )  # fmt: skip
+
+    @classmethod
+    def from_values(cls, values: tuple[Any, ...]) -> RegisterRow:
+        (key, first, last, preferred_first, preferred_last, school, year, klass, status, primary, secondary,
+         lac, plac, monitoring) = values  # fmt: skip
+        needs = [f"{primary} (primary)"] if primary else []
+        needs += [secondary] if secondary else []
+        flags = [label for label, held in (("LAC", lac), ("PLAC", plac), ("Monitoring", monitoring)) if held]
+        return cls(
+            uuid=key,
+            name=f"{preferred_first or first} {preferred_last or last}",
+            school=school,
+            year=YEAR_LABELS.get(year, year),
+            school_class=klass or "–",
+            status=status,
+            status_label=STATUS_LABELS.get(status, status),
+            needs=", ".join(needs) or "–",
+            flags=" ".join(flags),
+        )
+
+
+YEAR_LABELS = dict(YearGroup.choices)
+STATUS_LABELS = dict(SenStatus.choices)
+
+
+def register_page(pupils: QuerySet[Pupil], total: int, number: Any) -> Page:
+    """One page of the register as `RegisterRow`s; `total` (from `register_counts`) spares the paginator its
+    own COUNT."""
+    paginator = Paginator(with_register_columns(pupils).values_list(*RegisterRow.COLUMNS), PAGE_SIZE)
+    paginator.count = total
+    page = paginator.get_page(number)
+    page.object_list = [RegisterRow.from_values(values) for values in page.object_list]
+    return page
 
 
 def pupil_for_record(user: Any, pupil_uuid: Any) -> Pupil:

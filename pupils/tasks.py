@@ -19,8 +19,9 @@ def _passports(job: PdfJob) -> bytes:
         pupil = pupils.get(uuid=job.subject_id)
         rows = [(pupil, passports.latest_version(pupil))]
         school = pupil.school
-    # Each passport with the sections later apps add (the pupil's provision map).
-    pages = [(pupil, version, extensions.passport_sections(job.requested_by, pupil)) for pupil, version in rows]
+    # Each passport with the sections later apps add (the pupil's provision map), for all pupils at once.
+    sections = extensions.passport_sections_for(job.requested_by, [pupil for pupil, _ in rows])
+    pages = [(pupil, version, sections[pupil.pk]) for pupil, version in rows]
     return render_pdf("pupils/pdf/passports.html", {"rows": pages, "school": school, "title": job.title})
 
 

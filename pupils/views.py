@@ -6,7 +6,6 @@ from dataclasses import asdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -57,10 +56,10 @@ def register(request: TenantRequest) -> HttpResponse:
     )
     filters = _register_filters(request, schools, classes)
     pupils = selectors.register_list(request.user, filters)
-    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
+    counts = selectors.register_counts(pupils)
     context = {
-        "page": page,
-        "counts": selectors.register_counts(pupils),
+        "page": selectors.register_page(pupils, counts["total"], request.GET.get("page")),
+        "counts": counts,
         "filters": filters,
         "schools": schools,
         "year_groups": YearGroup.choices,
@@ -75,7 +74,7 @@ def register(request: TenantRequest) -> HttpResponse:
         "flags": [(key, label) for key, (label, _) in selectors.FLAGS.items()],
         "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
         "several_schools": len(schools) > 1,
-        "may_add": policy.visible(request.user, School.objects.all(), "add_pupil").exists(),
+        "may_add": any(policy.can(request.user, "add_pupil", school) for school in schools),
     }
     template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"
     return render(request, template, context)

@@ -69,13 +69,23 @@ def memberships_in_trust(user: Any) -> list[Membership]:
 
 
 def roles_of(user: Any) -> Roles:
+    """The user's roles in the current trust; `trusts_of_user` (run by the middleware on every request) has
+    usually read them already, from the same membership rows."""
+    trust_id = require_trust_id()
+    known: dict[int, Roles] = user.__dict__.setdefault("_send_roles", {})
+    if trust_id not in known:
+        known[trust_id] = _roles((m.role, m.school_id) for m in memberships_in_trust(user))
+    return known[trust_id]
+
+
+def _roles(rows: Iterable[tuple[str, int | None]]) -> Roles:
     trust_wide: set[str] = set()
     at_schools: dict[str, set[int]] = {}
-    for membership in memberships_in_trust(user):
-        if membership.school_id is None:
-            trust_wide.add(membership.role)
+    for role, school_id in rows:
+        if school_id is None:
+            trust_wide.add(role)
         else:
-            at_schools.setdefault(membership.role, set()).add(membership.school_id)
+            at_schools.setdefault(role, set()).add(school_id)
     return Roles(frozenset(trust_wide), {role: frozenset(ids) for role, ids in at_schools.items()})
 
 
@@ -86,15 +96,26 @@ class TrustChoice:
 
 
 def trusts_of_user(user: Any) -> list[TrustChoice]:
-    """Every trust where the user holds a role: read outside any trust, through the own-rows policy."""
+    """Every trust where the user holds a role: read outside any trust, through the own-rows policy.
+
+    One query for the memberships and their trusts; the roles per trust are kept on the user object for
+    `roles_of`, so that a request does not read the same membership rows twice.
+    """
     with own_rows_context(user.pk):
-        rows = list(Membership.objects.filter(user_id=user.pk).values_list("trust_id", "role"))
-    roles_by_trust: dict[int, set[str]] = {}
-    for trust_id, role in rows:
-        roles_by_trust.setdefault(trust_id, set()).add(role)
-    trusts = Trust.objects.filter(pk__in=roles_by_trust).order_by("name")
+        memberships = list(Membership.objects.filter(user_id=user.pk).select_related("trust").order_by())
+    trusts: dict[int, Trust] = {}
+    rows: dict[int, list[tuple[str, int | None]]] = {}
+    for membership in memberships:
+        trusts[membership.trust_id] = membership.trust
+        rows.setdefault(membership.trust_id, []).append((membership.role, membership.school_id))
+    known: dict[int, Roles] = user.__dict__.setdefault("_send_roles", {})
+    for trust_id, found in rows.items():
+        known.setdefault(trust_id, _roles(found))
     order = [r.value for r in Role]
-    return [TrustChoice(trust, tuple(sorted(roles_by_trust[trust.pk], key=order.index))) for trust in trusts]
+    return [
+        TrustChoice(trust, tuple(sorted({role for role, _ in rows[trust.pk]}, key=order.index)))
+        for trust in sorted(trusts.values(), key=lambda trust: (trust.name, trust.pk))
+    ]
 
 
 def schools_for_user(user: Any) -> QuerySet[School]:

@@ -15,6 +15,7 @@ import pghistory
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,7 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "send.apps.StaticFiles",  # django.contrib.staticfiles, without the front-end packages' sources
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "send.sessions.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -201,9 +203,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 
-# Sessions: 60 minutes idle (the expiry slides on every request), 10 hours at most from sign-in.
+# Sessions: 60 minutes idle (the expiry slides with every request, saved at most once a minute by
+# send.sessions), 10 hours at most from sign-in.
 SESSION_COOKIE_AGE = 60 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "60"))
 SESSION_ABSOLUTE_AGE = timedelta(hours=10)
 
 LANGUAGE_CODE = "en-gb"
@@ -212,12 +216,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+# Source maps are for developer tools only: not compressed (they are most of the bytes, and of the image's build).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", BASE_DIR / "var" / "private"))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "20")) * 1_000_000
 # Prepared PDFs (passports, plans, maps) can be downloaded for this many days, then they are deleted.
@@ -260,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "send.tasks.heartbeat", "schedule": 60.0},
     # Each night: prepared PDFs older than PDF_KEEP_DAYS are deleted.
     "expired-pdfs": {"task": "send.tasks.delete_expired_pdfs", "schedule": crontab(hour=2, minute=15)},
+    # Each night: the access log's monthly partitions ahead (send/access_log.py).
+    "access-log-partitions": {"task": "send.tasks.access_log_partitions", "schedule": crontab(hour=2, minute=45)},
     # Each morning: SEN support plans whose review is within two weeks become due.
     "plan-reviews": {"task": "reviews.scan_plan_reviews", "schedule": crontab(hour=6, minute=30)},
     # Each morning: statutory deadlines entering a warning window become reminders, then the day's e-mail digests.
@@ -287,6 +295,11 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # The address of the site, for links in emails sent by workers (no request to build them from).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SEND platform <no-reply@localhost>")
+
+# The access log is partitioned by month; `manage.py prune_access_log` (run as the owner) drops months older than
+# this many (0 keeps every month).
+ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("ACCESS_LOG_RETENTION_MONTHS", "24"))
+ACCESS_LOG_MONTHS_AHEAD = 3
 
 # Audit: context travels inside each event row, so the audit tables only ever receive INSERTs.
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()

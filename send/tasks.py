@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from send.celery import app
@@ -36,3 +37,11 @@ def delete_expired_pdfs() -> int:
         with tenant_context(trust_id):
             deleted += delete_expired_jobs()
     return deleted
+
+
+@app.task(name="send.tasks.access_log_partitions", ignore_result=True)
+def access_log_partitions() -> int:
+    """Each night: the access log's partitions for this month and the next three (send/access_log.py)."""
+    from send.access_log import ensure_partitions
+
+    return ensure_partitions(settings.ACCESS_LOG_MONTHS_AHEAD)

@@ -66,6 +66,7 @@ def client_for(user: Any, verified: bool = True) -> Client:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session["reauthenticated_at"] = timezone.now().timestamp()
+        session["refreshed_at"] = timezone.now().timestamp()  # as a sign-in leaves it (send.sessions)
         session.save()
     return client
 

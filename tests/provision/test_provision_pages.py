@@ -407,6 +407,43 @@ def test_the_passport_pdf_carries_the_pupils_provision(world: Any) -> None:
     assert "Provision" in text and "TalkBoost(MonandThu9:10;7Sep2026to16Oct2026)" in squeezed
 
 
+def test_a_class_passports_pdf_takes_the_same_queries_for_a_whole_class(world: Any) -> None:
+    """Each pupil's provision is read for the class at once: no queries per pupil (it was about six each)."""
+    from pupils.models import PassportVersion
+    from pupils.tasks import render_passports_pdf
+    from tests.test_pages import add_pupils
+
+    senco = world.a.users["senco"]
+
+    def queries() -> int:
+        with tenant_context(world.a.trust.pk):
+            job = PdfJob.objects.create(
+                kind="class_passports", title="Class", subject_id=str(world.a.school_class.uuid), requested_by=senco
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert render_passports_pdf.run(world.a.trust.pk, job.pk) == "ready"
+        return len(captured)
+
+    with tenant_context(world.a.trust.pk):
+        PassportVersion.objects.create(pupil=world.a.pupils[0], number=1, key_strategies="Visual timetable")
+    queries()
+    few = queries()
+    add_pupils(world.a, 8)
+    with tenant_context(world.a.trust.pk):
+        extra = list(Pupil.objects.filter(legal_last_name="Budget"))
+        group = services.save_group(
+            None, school=world.a.school, intervention=world.a.intervention, staff=[world.a.users["ta"]],
+            name="Phonics", staff_role="Teaching assistant", sessions_per_week=2, session_minutes=20, timetable="",
+            starts_on=dt.date(2026, 9, 7), ends_on=dt.date(2026, 10, 16), funding_source="pp",
+            resources_cost_per_pupil=Decimal("0"),
+        )  # fmt: skip
+        for pupil in extra:
+            PassportVersion.objects.create(pupil=pupil, number=1, key_strategies="Visual timetable")
+            services.add_member(group, pupil=pupil, joined_on=dt.date(2026, 9, 7))
+    assert len(extra) == 8
+    assert queries() == few
+
+
 def test_an_intervention_can_be_archived(world: Any) -> None:
     lead = client_for(world.a.users["lead"])
     url = reverse("provision:intervention_edit", kwargs={"intervention_uuid": world.a.intervention.uuid})

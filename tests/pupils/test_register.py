@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from pupils.models import NeedType, Pupil, RegisterChange
+from pupils.models import NeedType, Pupil, PupilNeed, RegisterChange
 from send.tenancy import tenant_context
 from tests.conftest import client_for
 
@@ -87,3 +87,22 @@ def test_a_change_cannot_start_before_the_last_one(world):
     assert post(world, "senco", pupil, primary_need=need("MLD"), starts_on="2026-10-01").status_code == 302
     response = post(world, "senco", pupil, status="N", starts_on="2026-09-01")
     assert "last recorded change started on 1 October 2026" in response.content.decode()
+
+
+def test_the_need_filter_lists_each_pupil_once_with_both_needs_shown(world):
+    a = world.a
+    first, second = a.pupils[0], a.pupils[2]
+    with tenant_context(a.trust.pk):
+        for pupil in (first, second):
+            pupil.needs.all().delete()
+        PupilNeed.objects.create(pupil=first, need_type_id=need("SEMH"), rank=1)
+        PupilNeed.objects.create(pupil=first, need_type_id=need("SLCN"), rank=2)
+        PupilNeed.objects.create(pupil=second, need_type_id=need("SLCN"), rank=1)
+    client = client_for(a.users["senco"])
+    client.post(reverse("pupils:register"), {"need": "SLCN"})
+    page = client.get(reverse("pupils:register")).content.decode()
+    assert page.count(f">{first.display_name}<") == 1 and page.count(f">{second.display_name}<") == 1
+    assert "SEMH (primary), SLCN" in page and "SLCN (primary)" in page
+    client.post(reverse("pupils:register"), {"need": "SEMH"})
+    page = client.get(reverse("pupils:register")).content.decode()
+    assert f">{first.display_name}<" in page and f">{second.display_name}<" not in page

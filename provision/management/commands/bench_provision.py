@@ -1,39 +1,61 @@
 """Benchmark: the school provision map for 400 pupils in 60 groups in a term (the issue's measure).
 
-Builds (once) a separate trust `bench-provision` in the development database, then times the provision map,
-the graduated map, the impact page and the CSV through Django's test client as a verified SENCO.
+Builds (once) a separate trust `bench-provision` in the development database, ANALYZEs it, then times the
+provision map, the graduated map, the impact page and the CSV through Django's test client as a verified SENCO,
+each beside the bare SQL that reads the same rows (see `send.bench`).
 Run it with `make bench` (or `python manage.py bench_provision --pupils 400 --groups 60 --repeat 5`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-import time
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from provision import services
-from provision.models import Intervention, InterventionGroup, StaffRate
+from provision.models import GroupMember, GroupStaff, Intervention, InterventionGroup, StaffRate
 from pupils.models import Pupil, SenStatus
 from pupils.upn import make_upn
-from schools.models import Membership, Role, School, SchoolYear, Term, Trust, User
+from schools.models import InsetDay, Membership, Role, School, SchoolClass, SchoolYear, Term, Trust, User
+from send import bench
 from send.tenancy import tenant_context
 
 TERM = (dt.date(2026, 9, 2), dt.date(2026, 10, 23))
 
+# The bare SQL of a map: the schools and classes of the filters, the groups in the period with their
+# intervention, their members with each pupil and class, and the years, terms, INSET days and staff rates their
+# costs come from.
+MAP_SQL = (
+    "SELECT id, uuid, name FROM schools_school WHERE id = ANY(%(schools)s) ORDER BY name",
+    "SELECT c.id, c.uuid, c.name, s.name FROM schools_schoolclass c JOIN schools_school s ON s.id = c.school_id "
+    "WHERE c.school_id = ANY(%(schools)s) ORDER BY s.name, c.name",
+    "SELECT g.id, g.uuid, g.name, g.school_id, g.staff_role, g.sessions_per_week, g.session_minutes, g.starts_on, "
+    "g.ends_on, g.funding_source, g.resources_cost_per_pupil, i.id, i.name, i.wave, i.need_areas, s.name "
+    "FROM provision_interventiongroup g JOIN provision_intervention i ON i.id = g.intervention_id "
+    "JOIN schools_school s ON s.id = g.school_id WHERE g.school_id = ANY(%(schools)s) "
+    "AND g.starts_on <= %(ends)s AND g.ends_on >= %(starts)s ORDER BY s.name, i.name, g.name",
+    "SELECT m.id, m.group_id, m.joined_on, m.left_on, m.entry_score, m.exit_score, p.id, p.uuid, "
+    "p.legal_first_name, p.legal_last_name, p.preferred_first_name, p.preferred_last_name, p.year_group, "
+    "p.sen_status, c.name FROM provision_groupmember m JOIN pupils_pupil p ON p.id = m.pupil_id "
+    "LEFT JOIN schools_schoolclass c ON c.id = p.school_class_id WHERE m.group_id IN ("
+    " SELECT id FROM provision_interventiongroup WHERE school_id = ANY(%(schools)s) "
+    " AND starts_on <= %(ends)s AND ends_on >= %(starts)s)",
+    "SELECT id, name, starts_on, ends_on FROM schools_schoolyear ORDER BY starts_on",
+    "SELECT school_id, school_year_id, starts_on, ends_on FROM schools_term WHERE school_id = ANY(%(schools)s) "
+    "ORDER BY starts_on",
+    "SELECT school_id, date FROM schools_insetday WHERE school_id = ANY(%(schools)s)",
+    "SELECT school_id, school_year_id, role_name, hourly_rate FROM provision_staffrate "
+    "WHERE school_id = ANY(%(schools)s)",
+)
+
 
 class Command(BaseCommand):
-    help = "Time the school provision map at N pupils in M groups in a term."
+    help = "Time the school provision map at N pupils in M groups in a term, beside its bare SQL."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--pupils", type=int, default=400)
@@ -44,38 +66,37 @@ class Command(BaseCommand):
     def handle(self, *args: Any, pupils: int, groups: int, repeat: int, force: bool, **options: Any) -> None:
         if not settings.DEBUG and not force:
             raise CommandError("This builds a benchmark trust: run it on a development database (DEBUG=1).")
-        senco = self.build(pupils, groups)
-        client = Client(HTTP_HOST=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0])
-        client.force_login(senco)
-        device, _ = TOTPDevice.objects.get_or_create(user=senco, name="bench", defaults={"confirmed": True})
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session["reauthenticated_at"] = time.time()
-        session.save()
+        senco, trust, school = self.build(pupils, groups)
+        analysed = bench.analyze(
+            [InterventionGroup, GroupMember, GroupStaff, Intervention, Pupil, SchoolClass, School, Term, SchoolYear,
+             InsetDay, StaffRate, User, Membership]
+        )  # fmt: skip
+        client = bench.verified_client(senco)
         period = {"starts_on": TERM[0].isoformat(), "ends_on": TERM[1].isoformat()}
-        for label, url in (
-            ("provision map", reverse("provision:map")),
-            ("graduated map", reverse("provision:graduated")),
-            ("impact", reverse("provision:impact")),
-            ("CSV export", reverse("provision:csv")),
-        ):
-            timings, queries = [], 0
-            for _ in range(repeat):
-                with CaptureQueriesContext(connection) as captured:
-                    start = time.perf_counter()
-                    response = client.get(url, period)
-                    body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
-                    timings.append(time.perf_counter() - start)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} answered {response.status_code}")
-                queries = len(captured)
-            self.stdout.write(
-                f"{label:14} {pupils} pupils, {groups} groups, one term: "
-                f"median {statistics.median(timings) * 1000:.0f} ms, slowest {max(timings) * 1000:.0f} ms, "
-                f"{queries} queries, {len(body) / 1024:.0f} KiB"
-            )
+        params = {"schools": [school.pk], "starts": TERM[0], "ends": TERM[1]}
+        statements = [(statement, params) for statement in MAP_SQL]
+        rows = []
+        with tenant_context(trust.pk):
+            for label, url in (
+                ("provision map", reverse("provision:map")),
+                ("graduated map", reverse("provision:graduated")),
+                ("impact", reverse("provision:impact")),
+                ("provision CSV", reverse("provision:csv")),
+            ):
+                bench.refresh_step_up(client)
+                row = bench.measure(
+                    f"{label}, {pupils:,} pupils in {groups} groups",
+                    lambda url=url: bench.request_once(client, "get", url, period),  # type: ignore[misc]
+                    statements,
+                    repeat,
+                    signin=bench.signin_statements(client),
+                )
+                row.note = f"{row.page.size / 1024:.0f} KiB; {row.note}"
+                rows.append(row)
+        for line in bench.table(f"Provision maps, one term ({analysed}; median of {repeat})", rows):
+            self.stdout.write(line)
 
-    def build(self, pupils: int, groups: int) -> User:
+    def build(self, pupils: int, groups: int) -> tuple[User, Trust, School]:
         trust, _ = Trust.objects.get_or_create(slug="bench-provision", defaults={"name": "Provision Benchmark Trust"})
         senco, _ = User.objects.get_or_create(
             email="senco@bench-provision.example", defaults={"full_name": "Bench SENCO"}
@@ -97,7 +118,7 @@ class Command(BaseCommand):
                 InterventionGroup.objects.filter(school=school).count() == groups
                 and Pupil.objects.filter(school=school).count() == pupils
             ):
-                return senco
+                return senco, trust, school
             InterventionGroup.objects.filter(school=school).delete()
             Pupil.objects.filter(school=school).delete()
             year, _ = SchoolYear.objects.get_or_create(
@@ -173,4 +194,4 @@ class Command(BaseCommand):
                         entry_score=Decimal(85),
                         entry_on=dt.date(2026, 9, 7),
                     )
-        return senco
+        return senco, trust, school
