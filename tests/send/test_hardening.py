@@ -86,8 +86,20 @@ def test_a_school_name_full_of_css_renders_as_text_and_fetches_nothing(world, li
             {"pupil": pupil, "lines": [], "total": 0, "title": "Costed provision", "school": school},
         )
     assert hits == []
-    squeezed = pdf_text(pdf).replace(" ", "").replace("\n", "")
+    text = pdf_text(pdf)
+    squeezed = text.replace(" ", "").replace("\n", "")
     assert "background:url(" in squeezed and "/leak)" in squeezed  # the name, as text
+    assert squeezed.count('Evil";}}') >= 2  # in the running header too, whole: not cut off, not entity-escaped
+    assert "&quot;" not in text
+
+
+def test_a_school_name_full_of_html_renders_as_text_on_pages(world):
+    with tenant_context(world.a.trust.pk):
+        School.objects.filter(pk=world.a.school.pk).update(name='<script>alert(1)</script><style>*{x:url(//e)}</style>')
+    for user, name in (("admin", "schools:admin_home"), ("senco", "switch")):
+        html = client_for(world.a.users[user]).get(reverse(name)).content.decode()
+        assert "<script>alert(1)" not in html and "<style>*" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_no_template_variable_is_inside_a_style_sheet():
