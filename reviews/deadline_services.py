@@ -545,6 +545,9 @@ def new_feed_token(user: Any) -> str:
     return token
 
 
+NO_FEED = ""  # a preference without a calendar address
+
+
 def stop_feeds(user: Any) -> int:
     """Stop every calendar address the person made, in every trust (found through the own-rows policy)."""
     from send.tenancy import own_rows_context, tenant_context
@@ -552,12 +555,12 @@ def stop_feeds(user: Any) -> int:
     with own_rows_context(user.pk), scopes_disabled():
         trust_ids = list(
             NotificationPreference.objects.filter(user_id=user.pk)
-            .exclude(feed_token_hash="")
+            .exclude(feed_token_hash=NO_FEED)
             .values_list("trust_id", flat=True)
         )
     for trust_id in trust_ids:
         with tenant_context(trust_id):
-            NotificationPreference.objects.filter(user_id=user.pk).update(feed_token_hash="")
+            NotificationPreference.objects.filter(user_id=user.pk).update(feed_token_hash=NO_FEED)
     return len(trust_ids)
 
 

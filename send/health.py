@@ -77,7 +77,7 @@ def check_heartbeat() -> str:
         return f"down: {type(error).__name__}"
     if last is None:
         return "down: no heartbeat yet"
-    age = time.time() - float(last)
+    age = time.time() - float(str(last))
     return "ok" if age <= HEARTBEAT_MAX_AGE else f"down: no heartbeat for {int(age)} s"
 
 

@@ -95,7 +95,7 @@ def test_a_school_name_full_of_css_renders_as_text_and_fetches_nothing(world, li
 
 def test_a_school_name_full_of_html_renders_as_text_on_pages(world):
     with tenant_context(world.a.trust.pk):
-        School.objects.filter(pk=world.a.school.pk).update(name='<script>alert(1)</script><style>*{x:url(//e)}</style>')
+        School.objects.filter(pk=world.a.school.pk).update(name="<script>alert(1)</script><style>*{x:url(//e)}</style>")
     for user, name in (("admin", "schools:admin_home"), ("senco", "switch")):
         html = client_for(world.a.users[user]).get(reverse(name)).content.decode()
         assert "<script>alert(1)" not in html and "<style>*" not in html
@@ -302,7 +302,7 @@ def test_the_class_passports_page_logs_each_pupil_it_shows(world):
     assert str(world.a.pupils[1].uuid) not in shown  # no SEN: not on the page
 
 
-def enable_photos_and_upload(world: Any) -> StoredFile:
+def enable_photos_and_upload(world: Any) -> Any:
     with tenant_context(world.a.trust.pk):
         world.a.school.pupil_photos = True
         world.a.school.save(update_fields=["pupil_photos"])
