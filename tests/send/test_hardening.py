@@ -486,3 +486,18 @@ def test_a_password_is_never_changed_by_an_administrator_of_another_trust(world,
         )
     assert mail.outbox == [] and User.objects.get(pk=person.pk).password == before
     assert Client().post(reverse("login"), {"username": person.email, "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil.example"])
+def test_a_foreign_next_after_step_up_or_sign_in_goes_home(world, target):
+    from tests.schools.test_security import code, enrol
+
+    teacher = world.a.users["teacher"]
+    enrol(teacher)
+    client = client_for(teacher)
+    confirmed = client.post(reverse("reauthenticate"), {"password": PASSWORD, "token": code(), "next": target})
+    assert confirmed.status_code == 302 and confirmed.url == reverse("home")
+    signed_in = Client().post(
+        f"{reverse('login')}?next={target}", {"username": world.a.users["governor"].email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302 and signed_in.url == reverse("home")
