@@ -76,6 +76,7 @@ test: deps services db browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	$(MAKE) --no-print-directory audit
 	$(TEST_ENV) $(VENV)/bin/pytest -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(TEST_ENV) $(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
@@ -102,6 +103,7 @@ lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 
 typecheck: deps
 	$(VENV)/bin/mypy .

@@ -8,6 +8,6 @@ class ProvisionConfig(AppConfig):
     def ready(self) -> None:
         from provision import policy, sections  # noqa: F401  (registers the rules and the pupil record section)
         from provision.demo import seed_provision
-        from schools.demo import register_demo_seeder
+        from send.demo import register_demo_seeder
 
         register_demo_seeder(seed_provision)

@@ -102,10 +102,23 @@ def seed_provision(trust: Any, main: School, users: dict[str, Any], stdout: Any)
     for name, areas, wave, per_week, minutes, weeks, size, staffing, cost, measure, label in CATALOGUE:
         found = Intervention.objects.filter(name=name, school__isnull=True).first()
         interventions[name] = found or services.save_intervention(
-            None, school=None, name=name, need_areas=list(areas), wave=wave, description="", evidence_base="",
-            sessions_per_week=per_week, session_minutes=minutes, weeks=weeks, group_size=size, staffing=staffing,
-            resources="", resources_cost_per_pupil=Decimal(cost), measure=measure, measure_label=label,
-        )  # fmt: skip
+            None,
+            school=None,
+            name=name,
+            need_areas=list(areas),
+            wave=wave,
+            description="",
+            evidence_base="",
+            sessions_per_week=per_week,
+            session_minutes=minutes,
+            weeks=weeks,
+            group_size=size,
+            staffing=staffing,
+            resources="",
+            resources_cost_per_pupil=Decimal(cost),
+            measure=measure,
+            measure_label=label,
+        )
     years = {year.name: year for year in SchoolYear.objects.all()}
     for school in School.objects.all():
         for role_name, (last_year, this_year) in RATES.items():
@@ -148,25 +161,36 @@ def seed_provision(trust: Any, main: School, users: dict[str, Any], stdout: Any)
             continue
         intervention = interventions[name]
         group = services.save_group(
-            None, school=main, intervention=intervention, staff=[ta] if led_by_ta else [],
-            name=f"{name} ({starts:%b} {starts.year})", staff_role=intervention.staffing,
-            sessions_per_week=intervention.sessions_per_week, session_minutes=intervention.session_minutes,
-            timetable=timetable, starts_on=starts, ends_on=ends,
+            None,
+            school=main,
+            intervention=intervention,
+            staff=[ta] if led_by_ta else [],
+            name=f"{name} ({starts:%b} {starts.year})",
+            staff_role=intervention.staffing,
+            sessions_per_week=intervention.sessions_per_week,
+            session_minutes=intervention.session_minutes,
+            timetable=timetable,
+            starts_on=starts,
+            ends_on=ends,
             funding_source="top_up" if intervention.wave == Wave.SPECIALIST else "notional",
             resources_cost_per_pupil=intervention.resources_cost_per_pupil,
-        )  # fmt: skip
+        )
         measured = intervention.measure != Measure.NONE
         for pupil in pupils:
             entry = Decimal(ENTRY.get(Measure(intervention.measure), 0) + rng.randint(-5, 5)) if measured else None
             member = services.add_member(
                 group, pupil=pupil, joined_on=starts, entry_score=entry, entry_on=starts if measured else None
             )
-            if measured and ends < today:
+            if entry is not None and ends < today:
                 gain = GAIN[Measure(intervention.measure)] + rng.randint(-4, 4)
                 services.update_member(
-                    member, left_on=None, entry_score=entry, entry_on=starts,
-                    exit_score=Decimal(entry) + gain, exit_on=ends,  # type: ignore[arg-type]
-                )  # fmt: skip
+                    member,
+                    left_on=None,
+                    entry_score=entry,
+                    entry_on=starts,
+                    exit_score=entry + gain,
+                    exit_on=ends,
+                )
         day = starts
         members = list(group.members.all())
         while day <= min(ends, today - dt.timedelta(days=1)):

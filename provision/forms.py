@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from provision.models import FundingSource, Intervention, Measure, NeedArea, Wave
 from pupils.models import Pupil
 from schools.models import School, SchoolClass, SchoolYear, User, YearGroup
+from send.forms import limit_choices
 
 
 class DateInput(forms.DateInput):
@@ -45,7 +46,7 @@ class InterventionForm(forms.Form):
     def __init__(self, *args: Any, schools: QuerySet[School], trust_wide: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["school"]
-        field.queryset = schools  # type: ignore[attr-defined]
+        limit_choices(field, schools)
         field.required = not trust_wide
 
 
@@ -61,8 +62,8 @@ class StaffRateForm(forms.Form):
 
     def __init__(self, *args: Any, schools: QuerySet[School], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
-        self.fields["school_year"].queryset = SchoolYear.objects.order_by("-starts_on")  # type: ignore[attr-defined]
+        limit_choices(self.fields["school"], schools)
+        limit_choices(self.fields["school_year"], SchoolYear.objects.order_by("-starts_on"))
 
 
 class GroupForm(forms.Form):
@@ -94,9 +95,9 @@ class GroupForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
-        self.fields["intervention"].queryset = interventions  # type: ignore[attr-defined]
-        self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
+        limit_choices(self.fields["school"], schools)
+        limit_choices(self.fields["intervention"], interventions)
+        limit_choices(self.fields["staff"], staff)
 
 
 class ScoresForm(forms.Form):
@@ -114,8 +115,7 @@ class AddMemberForm(ScoresForm):
 
     def __init__(self, *args: Any, pupils: QuerySet[Pupil], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pupil"].queryset = pupils  # type: ignore[attr-defined]
-        self.fields["pupil"].label_from_instance = lambda p: f"{p.display_name} ({p.get_year_group_display()})"  # type: ignore[attr-defined]
+        limit_choices(self.fields["pupil"], pupils, label=lambda p: f"{p.display_name} ({p.get_year_group_display()})")
         del self.fields["exit_score"], self.fields["exit_on"]
 
 
@@ -136,10 +136,8 @@ class MapFilterForm(forms.Form):
 
     def __init__(self, *args: Any, schools: QuerySet[School], classes: QuerySet[SchoolClass], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
-        self.fields["school"].to_field_name = "uuid"  # type: ignore[attr-defined]
-        self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
-        self.fields["school_class"].to_field_name = "uuid"  # type: ignore[attr-defined]
+        limit_choices(self.fields["school"], schools, to_field_name="uuid")
+        limit_choices(self.fields["school_class"], classes, to_field_name="uuid")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

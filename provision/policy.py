@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from provision.models import Attendance, GroupMember, GroupStaff, Intervention, InterventionGroup, Session, StaffRate
 from pupils.models import Pupil
 from schools.models import Role, Trust
-from schools.policy import SCHOOL_READERS
+from schools.policy import SCHOOL_READERS, register_trust_action
 from schools.selectors import roles_of
 from send import policy
 from send.pdf import register_subject, visible_subject
@@ -19,14 +19,20 @@ PROVISION_EDITORS = (Role.SENCO, Role.ASSISTANT_SENCO)
 PROVISION_STAFF = (*SCHOOL_READERS, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.DESIGNATED_TEACHER)
 
 
+# intervention catalogue entries for every school of the trust
+register_trust_action("publish_catalogue", lambda roles: roles.is_send_lead)
+
+
 @policy.register(Intervention)
 class InterventionRule(policy.Rule):
     """`view`: everyone who works with pupils at a school sees its catalogue and the trust's. `change`: the
     school's SENCO (or assistant) its own entries; the trust SEND lead the trust's (published to all schools)."""
 
+    actions = ("view", "change")
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
-        if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+        if roles.is_send_lead:
             return queryset
         if action == "view":
             schools = roles.schools_with(*PROVISION_STAFF)
@@ -39,7 +45,7 @@ class InterventionRule(policy.Rule):
         if obj.trust_id != current_trust_id():
             return False
         roles = roles_of(user)
-        if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+        if roles.is_send_lead:
             return action in {"view", "change"}
         if action == "view":
             schools = roles.schools_with(*PROVISION_STAFF)
@@ -53,9 +59,11 @@ class InterventionRule(policy.Rule):
 class StaffRateRule(policy.Rule):
     """Rates are money: the SENCO (and assistant) set them; the head and the trust SEND lead read them."""
 
+    actions = ("view", "change")
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
-        if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+        if roles.is_send_lead:
             return queryset
         wanted = SCHOOL_READERS if action == "view" else PROVISION_EDITORS
         return queryset.filter(school_id__in=roles.schools_with(*wanted))
@@ -66,9 +74,11 @@ class InterventionGroupRule(policy.Rule):
     """`view`: the school's SENCO, assistant and head, the trust SEND lead, and the group's named staff.
     `change` (plan, members, measures): SENCO, assistant, lead. `record_session`: those and the named staff."""
 
+    actions = ("view", "record_session", "change")
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
-        if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+        if roles.is_send_lead:
             return queryset
         # Named staff see their groups only while they hold a role at the group's school, as with classes.
         named = Q(
@@ -86,6 +96,8 @@ class InterventionGroupRule(policy.Rule):
 
 class FollowsGroupRule(policy.Rule):
     """Members and sessions are seen with their group; changing them is the group's `change`."""
+
+    actions = ("view", "change", "record_session")
 
     group_path = "group"
     write_action = "change"

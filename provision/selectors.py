@@ -124,9 +124,12 @@ def cost_groups(
             inset_days=insets.get(group.school_id, frozenset()),
         )
         plan = GroupPlan(
-            group.sessions_per_week, group.session_minutes, group.starts_on, group.ends_on,
+            group.sessions_per_week,
+            group.session_minutes,
+            group.starts_on,
+            group.ends_on,
             group.resources_cost_per_pupil,
-        )  # fmt: skip
+        )
         members = [Member(m.pk, m.joined_on, m.left_on) for m in group.members.all()]
         cost = group_cost(plan, members, calendar, period)
         costs[group.pk] = cost

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,27 +20,27 @@ from provision.forms import AddMemberForm, GroupForm, InterventionForm, MapFilte
 from provision.models import GroupMember, Intervention, InterventionGroup, Session, StaffRate
 from provision.tasks import render_provision_pdf
 from pupils.models import Pupil
+from schools.http import TenantRequest
 from schools.models import School, SchoolClass, User
 from schools.security import reauthentication_required
 from send import policy
 from send.audit import record_access
-from send.celery import enqueue_on_commit
 from send.forms import add_service_errors
-from send.pdf import PdfJob
+from send.pdf import request_pdf
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
-def _trust(request: HttpRequest) -> Any:
-    trust = request.tenant.trust  # type: ignore[attr-defined]
+def _trust(request: TenantRequest) -> Any:
+    trust = request.tenant.trust
     require(request, "view_pupils", trust)
     return trust
 
 
-def _schools(request: HttpRequest, action: str = "view") -> QuerySet[School]:
+def _schools(request: TenantRequest, action: str = "view") -> QuerySet[School]:
     return policy.visible(request.user, School.objects.order_by("name"), action)
 
 
-def _map_filters(request: HttpRequest) -> tuple[MapFilterForm, dict[str, Any]]:
+def _map_filters(request: TenantRequest) -> tuple[MapFilterForm, dict[str, Any]]:
     schools = _schools(request)
     classes: QuerySet[SchoolClass] = policy.visible(
         request.user, SchoolClass.objects.select_related("school").order_by("school__name", "name")
@@ -58,7 +58,7 @@ def _map_filters(request: HttpRequest) -> tuple[MapFilterForm, dict[str, Any]]:
 
 
 @tenant_required
-def provision_map(request: HttpRequest) -> HttpResponse:
+def provision_map(request: TenantRequest) -> HttpResponse:
     """The school's provision map by year group and class, with totals by funding source and need area."""
     _trust(request)
     form, chosen = _map_filters(request)
@@ -83,7 +83,7 @@ def provision_map(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def graduated_map(request: HttpRequest) -> HttpResponse:
+def graduated_map(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form, chosen = _map_filters(request)
     result = selectors.provision_map(request.user, **chosen)
@@ -95,7 +95,7 @@ def graduated_map(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def impact(request: HttpRequest) -> HttpResponse:
+def impact(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form, chosen = _map_filters(request)
     result = selectors.provision_map(request.user, **chosen)
@@ -113,11 +113,11 @@ def impact(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def provision_csv(request: HttpRequest) -> StreamingHttpResponse:
+def provision_csv(request: TenantRequest) -> StreamingHttpResponse:
     _trust(request)
     _, chosen = _map_filters(request)
     result = selectors.provision_map(request.user, **chosen)
-    record_access(request, request.tenant.trust, action="export_provision")  # type: ignore[attr-defined]
+    record_access(request, request.tenant.trust, action="export_provision")
     response = StreamingHttpResponse(exports.stream_csv(result), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="provision-map-{timezone.localdate().isoformat()}.csv"'
     return response
@@ -125,23 +125,22 @@ def provision_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @require_POST
 @tenant_required
-def provision_pdf(request: HttpRequest) -> HttpResponse:
+def provision_pdf(request: TenantRequest) -> HttpResponse:
     """The provision map (as filtered) as a PDF, prepared by the worker."""
     _trust(request)
     _, chosen = _map_filters(request)
     start, end = chosen["period"]
-    job = PdfJob.objects.create(
+    return request_pdf(
+        request,
+        render_provision_pdf,
         kind="provision_map",
         title=f"Provision map {start:%-d %b %Y} to {end:%-d %b %Y}",
-        subject_id=request.GET.urlencode()[:200],
-        requested_by=request.user,  # type: ignore[misc]
+        subject_id=request.GET.urlencode()[:300],
     )
-    enqueue_on_commit(render_provision_pdf, job.trust_id, job.pk)
-    return redirect("document", job_uuid=job.uuid)
 
 
 @tenant_required
-def pupil_costed(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def pupil_costed(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     """A pupil's costed provision: the evidence for a top-up funding application."""
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school", "school_class"), "view", uuid=pupil_uuid)
     record_access(request, pupil, action="view_costed_provision")
@@ -152,23 +151,22 @@ def pupil_costed(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def pupil_costed_pdf(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def pupil_costed_pdf(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = get_visible_or_404(request, Pupil.objects.all(), "view", uuid=pupil_uuid)
-    job = PdfJob.objects.create(
+    return request_pdf(
+        request,
+        render_provision_pdf,
         kind="costed_provision",
         title=f"Costed provision of {pupil.display_name}",
         subject_id=str(pupil.uuid),
-        requested_by=request.user,  # type: ignore[misc]
     )
-    enqueue_on_commit(render_provision_pdf, job.trust_id, job.pk)
-    return redirect("document", job_uuid=job.uuid)
 
 
 # --- The catalogue --------------------------------------------------------------------------------------
 
 
 @tenant_required
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: TenantRequest) -> HttpResponse:
     _trust(request)
     entries: QuerySet[Intervention] = policy.visible(
         request.user, Intervention.objects.select_related("school"), "view"
@@ -181,17 +179,17 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _planning_schools(request: HttpRequest) -> QuerySet[School]:
+def _planning_schools(request: TenantRequest) -> QuerySet[School]:
     """The schools where the user plans provision (catalogue, rates, groups): the policy decides."""
     return _schools(request, "plan_provision")
 
 
-def _may_add_interventions(request: HttpRequest) -> bool:
+def _may_add_interventions(request: TenantRequest) -> bool:
     return _planning_schools(request).exists()
 
 
-def _intervention_form_view(request: HttpRequest, intervention: Intervention | None) -> HttpResponse:
-    trust_wide = policy.can(request.user, "publish_catalogue", request.tenant.trust)  # type: ignore[attr-defined]
+def _intervention_form_view(request: TenantRequest, intervention: Intervention | None) -> HttpResponse:
+    trust_wide = policy.can(request.user, "publish_catalogue", request.tenant.trust)
     schools = _planning_schools(request)
     initial: dict[str, Any] = {}
     if intervention is not None:
@@ -212,7 +210,7 @@ def _intervention_form_view(request: HttpRequest, intervention: Intervention | N
 
 
 @tenant_required
-def intervention_create(request: HttpRequest) -> HttpResponse:
+def intervention_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     if not _may_add_interventions(request):
         raise PermissionDenied
@@ -220,7 +218,7 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def intervention_edit(request: HttpRequest, intervention_uuid: str) -> HttpResponse:
+def intervention_edit(request: TenantRequest, intervention_uuid: str) -> HttpResponse:
     intervention = get_visible_or_404(request, Intervention.objects.all(), "view", uuid=intervention_uuid)
     require(request, "change", intervention)
     return _intervention_form_view(request, intervention)
@@ -230,7 +228,7 @@ def intervention_edit(request: HttpRequest, intervention_uuid: str) -> HttpRespo
 
 
 @tenant_required
-def staff_rates(request: HttpRequest) -> HttpResponse:
+def staff_rates(request: TenantRequest) -> HttpResponse:
     _trust(request)
     rates: QuerySet[StaffRate] = policy.visible(
         request.user, StaffRate.objects.select_related("school", "school_year"), "view"
@@ -258,7 +256,7 @@ def staff_rates(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def staff_rate_edit(request: HttpRequest, rate_uuid: str) -> HttpResponse:
+def staff_rate_edit(request: TenantRequest, rate_uuid: str) -> HttpResponse:
     rate = get_visible_or_404(
         request, StaffRate.objects.select_related("school", "school_year"), "change", uuid=rate_uuid
     )
@@ -288,7 +286,7 @@ def staff_rate_edit(request: HttpRequest, rate_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def groups(request: HttpRequest) -> HttpResponse:
+def groups(request: TenantRequest) -> HttpResponse:
     _trust(request)
     visible: QuerySet[InterventionGroup] = policy.visible(
         request.user, InterventionGroup.objects.select_related("intervention", "school"), "view"
@@ -306,7 +304,7 @@ def groups(request: HttpRequest) -> HttpResponse:
     return render(request, "provision/groups.html", context)
 
 
-def _group_form_view(request: HttpRequest, group: InterventionGroup | None) -> HttpResponse:
+def _group_form_view(request: TenantRequest, group: InterventionGroup | None) -> HttpResponse:
     schools = _planning_schools(request)
     if not schools.exists():
         raise PermissionDenied
@@ -346,20 +344,20 @@ def _group_form_view(request: HttpRequest, group: InterventionGroup | None) -> H
 
 
 @tenant_required
-def group_create(request: HttpRequest) -> HttpResponse:
+def group_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     return _group_form_view(request, None)
 
 
 @tenant_required
-def group_edit(request: HttpRequest, group_uuid: str) -> HttpResponse:
+def group_edit(request: TenantRequest, group_uuid: str) -> HttpResponse:
     group = get_visible_or_404(request, InterventionGroup.objects.all(), "view", uuid=group_uuid)
     require(request, "change", group)
     return _group_form_view(request, group)
 
 
 @tenant_required
-def group_detail(request: HttpRequest, group_uuid: str) -> HttpResponse:
+def group_detail(request: TenantRequest, group_uuid: str) -> HttpResponse:
     group = get_visible_or_404(
         request, InterventionGroup.objects.select_related("intervention", "school"), "view", uuid=group_uuid
     )
@@ -408,7 +406,7 @@ def group_detail(request: HttpRequest, group_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def member_edit(request: HttpRequest, group_uuid: str, member_uuid: str) -> HttpResponse:
+def member_edit(request: TenantRequest, group_uuid: str, member_uuid: str) -> HttpResponse:
     member = get_visible_or_404(
         request,
         GroupMember.objects.select_related("group__intervention", "pupil"),
@@ -430,7 +428,7 @@ def member_edit(request: HttpRequest, group_uuid: str, member_uuid: str) -> Http
 
 
 @tenant_required
-def record_session(request: HttpRequest, group_uuid: str) -> HttpResponse:
+def record_session(request: TenantRequest, group_uuid: str) -> HttpResponse:
     """A phone-sized page: the date (today), a tick per pupil present, a note. A few taps."""
     group = get_visible_or_404(
         request, InterventionGroup.objects.select_related("intervention"), "record_session", uuid=group_uuid
@@ -443,9 +441,10 @@ def record_session(request: HttpRequest, group_uuid: str) -> HttpResponse:
         day = timezone.localdate()
         errors["date"] = ["Give the date of the session, for example 2026-11-24."]
     members = [
-        m for m in group.members.select_related("pupil").order_by("pupil__legal_last_name")
+        m
+        for m in group.members.select_related("pupil").order_by("pupil__legal_last_name")
         if m.joined_on <= day and (m.left_on is None or day <= m.left_on)
-    ]  # fmt: skip
+    ]
     existing = Session.objects.filter(group=group, date=day).prefetch_related("attendance").first()
     present = {a.member_id for a in existing.attendance.all() if a.present} if existing else {m.pk for m in members}
     note = existing.note if existing else ""
@@ -458,7 +457,7 @@ def record_session(request: HttpRequest, group_uuid: str) -> HttpResponse:
         note = request.POST.get("note", "")
         if not errors:
             try:
-                services.record_session(group, date=day, present=present, note=note, by=request.user)  # type: ignore[arg-type]
+                services.record_session(group, date=day, present=present, note=note, by=request.user)
             except ValidationError as error:
                 errors = error.message_dict
             else:

@@ -7,3 +7,7 @@ class PupilsConfig(AppConfig):
 
     def ready(self) -> None:
         from pupils import policy  # noqa: F401  (registers the rules)
+        from pupils.demo import seed_pupils
+        from send.demo import register_demo_seeder
+
+        register_demo_seeder(seed_pupils)

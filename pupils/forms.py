@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from pupils.models import Flag, Gender, NeedType, SenStatus
 from schools.models import School, SchoolClass, YearGroup
+from send.forms import limit_choices
 
 
 class DateInput(forms.DateInput):
@@ -32,8 +33,8 @@ class RegisterEntryForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         needs = NeedType.objects.order_by("code")
-        self.fields["primary_need"].queryset = needs  # type: ignore[attr-defined]
-        self.fields["secondary_need"].queryset = needs  # type: ignore[attr-defined]
+        limit_choices(self.fields["primary_need"], needs)
+        limit_choices(self.fields["secondary_need"], needs)
         self.fields["starts_on"].initial = timezone.localdate()
 
 
@@ -86,8 +87,8 @@ class PupilForm(forms.Form):
 
     def __init__(self, *args: Any, schools: Any, classes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
-        self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
+        limit_choices(self.fields["school"], schools)
+        limit_choices(self.fields["school_class"], classes)
 
 
 class FlagForm(forms.Form):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,21 +14,21 @@ from pupils import passports, selectors
 from pupils.forms import PassportForm, PassportReviewForm
 from pupils.models import Pupil
 from pupils.tasks import render_passports_pdf
+from schools.http import TenantRequest
 from schools.models import SchoolClass
 from send import policy
 from send.audit import record_access, record_accesses
-from send.celery import enqueue_on_commit
 from send.forms import add_service_errors
-from send.pdf import PdfJob
+from send.pdf import request_pdf
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
-def _pupil(request: HttpRequest, pupil_uuid: str) -> Pupil:
+def _pupil(request: TenantRequest, pupil_uuid: str) -> Pupil:
     return get_visible_or_404(request, Pupil.objects.select_related("school", "school_class"), "view", uuid=pupil_uuid)
 
 
 @tenant_required
-def passport_edit(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def passport_edit(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = _pupil(request, pupil_uuid)
     require(request, "edit_passport", pupil)
     latest = passports.latest_version(pupil)
@@ -46,7 +46,7 @@ def passport_edit(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def passport_versions(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def passport_versions(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = _pupil(request, pupil_uuid)
     versions = pupil.passport_versions.select_related("written_by", "reviewed_by").order_by("-number")
     record_access(request, pupil, action="view_passport_versions")
@@ -54,7 +54,7 @@ def passport_versions(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def passport_review(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def passport_review(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = _pupil(request, pupil_uuid)
     require(request, "review_passport", pupil)
     latest = passports.latest_version(pupil)
@@ -79,7 +79,7 @@ def passport_review(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def class_passports(request: HttpRequest, class_uuid: str) -> HttpResponse:
+def class_passports(request: TenantRequest, class_uuid: str) -> HttpResponse:
     """Every SEND pupil in the class with their key strategies, on one screen (and one printed page)."""
     school_class = get_visible_or_404(request, SchoolClass.objects.select_related("school"), "view", uuid=class_uuid)
     rows = passports.class_passports(school_class, selectors.visible_pupils(request.user))
@@ -95,7 +95,7 @@ def class_passports(request: HttpRequest, class_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def my_classes(request: HttpRequest) -> HttpResponse:
+def my_classes(request: TenantRequest) -> HttpResponse:
     classes: QuerySet[SchoolClass] = policy.visible(
         request.user, SchoolClass.objects.select_related("school")
     ).order_by("school__name", "name")
@@ -104,27 +104,25 @@ def my_classes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def passport_pdf(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def passport_pdf(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = _pupil(request, pupil_uuid)
-    job = PdfJob.objects.create(
+    return request_pdf(
+        request,
+        render_passports_pdf,
         kind="passport",
         title=f"Passport of {pupil.display_name}",
         subject_id=str(pupil.uuid),
-        requested_by=request.user,  # type: ignore[misc]
     )
-    enqueue_on_commit(render_passports_pdf, job.trust_id, job.pk)
-    return redirect("document", job_uuid=job.uuid)
 
 
 @require_POST
 @tenant_required
-def class_passports_pdf(request: HttpRequest, class_uuid: str) -> HttpResponse:
+def class_passports_pdf(request: TenantRequest, class_uuid: str) -> HttpResponse:
     school_class = get_visible_or_404(request, SchoolClass.objects.all(), "view", uuid=class_uuid)
-    job = PdfJob.objects.create(
+    return request_pdf(
+        request,
+        render_passports_pdf,
         kind="class_passports",
         title=f"Passports of {school_class.name}",
         subject_id=str(school_class.uuid),
-        requested_by=request.user,  # type: ignore[misc]
     )
-    enqueue_on_commit(render_passports_pdf, job.trust_id, job.pk)
-    return redirect("document", job_uuid=job.uuid)

@@ -38,12 +38,14 @@ def _granted(user: Any, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:
 class PupilRule(policy.Rule):
     """`view`: open the pupil's SEND record. `change`: change the register entry."""
 
+    actions = ("view", "change", "change_flags", "manage_record", "add_note", "review_passport", "edit_passport")
+
     client_school_path = "school"
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
         if action == "view":
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+            if roles.is_send_lead:
                 return queryset
             looked_after = Q(is_looked_after=True) | Q(is_previously_looked_after=True)
             teaches = ClassStaff.objects.filter(user_id=user.pk, role=ClassStaffRole.TEACHER)
@@ -63,7 +65,7 @@ class PupilRule(policy.Rule):
             )
             return queryset.filter(condition)
         if action == "change":
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+            if roles.is_send_lead:
                 return queryset
             return queryset.filter(school_id__in=roles.schools_with(*REGISTER_EDITORS))
         return queryset.none()
@@ -73,22 +75,18 @@ class PupilRule(policy.Rule):
             return False
         roles = roles_of(user)
         if action == "change":
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, *REGISTER_EDITORS)
+            return roles.is_send_lead or roles.at_school(obj.school_id, *REGISTER_EDITORS)
         if action == "change_flags":
             # the designated teacher keeps the looked-after flags (checked per flag in the view)
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(
+            return roles.is_send_lead or roles.at_school(
                 obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO, Role.DESIGNATED_TEACHER
             )
         if action == "manage_record":
             # contacts, the contact log, documents and access arrangements
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(
-                obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO
-            )
+            return roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO)
         if action == "add_note":
             # everyone who works with the pupil may add a note: whoever may open the record, but not the head
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(
-                obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO
-            ):
+            if roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO):
                 return True
             if roles.schools_with(Role.HEADTEACHER) and not roles.schools_with(
                 Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.DESIGNATED_TEACHER
@@ -96,9 +94,9 @@ class PupilRule(policy.Rule):
                 return False
             return super().can(user, "view", obj)
         if action == "review_passport":
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, Role.SENCO)
+            return roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO)
         if action == "edit_passport":
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.school_id, Role.SENCO):
+            if roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO):
                 return True
             # class teachers: the pupils of the classes they teach, and only those
             return (
@@ -114,6 +112,7 @@ class FollowsPupilRule(policy.Rule):
     """Rows that belong to one pupil are seen by whoever may open the pupil; changing them is the pupil's
     `write_action` (or the same action on the pupil, when None)."""
 
+    actions = ("view", "change", "delete")
     write_action: str | None = "manage_record"
     client_school_path = "pupil__school"
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pupils.models import AccessArrangement, Contact, ContactKind, ContactLogEntry, Pupil, PupilNote
-from send.uploads import StoredFile, store_upload
+from send.uploads import StoredFile, files_of, store_upload
 
 
 class DateInput(forms.DateInput):
@@ -114,14 +114,7 @@ class TimelineItem:
 
 def record_sections(pupil: Pupil) -> dict[str, Any]:
     """Everything the record page lists, each section one query."""
-    documents = list(
-        StoredFile.objects.filter(
-            owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk), removals__isnull=True
-        )
-        .exclude(purpose=StoredFile.PHOTO)
-        .select_related("uploaded_by")
-        .order_by("-uploaded_at")
-    )
+    documents = list(files_of(pupil).select_related("uploaded_by"))
     contact_log = list(pupil.contact_log.select_related("recorded_by"))
     notes = list(pupil.notes.select_related("written_by"))
     return {

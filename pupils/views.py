@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from pupils import exports, extensions, passports, records, reports, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
+from schools.http import TenantRequest
 from schools.models import School, SchoolClass, YearGroup
 from schools.security import reauthentication_required
 from send import policy
@@ -30,9 +31,9 @@ FILTER_FIELDS = ("school", "school_class", "year_group", "sen_status", "need", "
 
 
 def _register_filters(
-    request: HttpRequest, schools: list[School], classes: list[SchoolClass]
+    request: TenantRequest, schools: list[School], classes: list[SchoolClass]
 ) -> selectors.RegisterFilters:
-    active_school = next((s for s in schools if s.pk == request.tenant.school_id), None)  # type: ignore[attr-defined]
+    active_school = next((s for s in schools if s.pk == request.tenant.school_id), None)
     saved = request.session.get(REGISTER_FILTERS) or {}
     # The school chosen on the switcher focuses the register until the user picks another here.
     defaults = {"school": str(active_school.uuid) if active_school else ""}
@@ -41,14 +42,14 @@ def _register_filters(
 
 
 @tenant_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: TenantRequest) -> HttpResponse:
     """The register. Filters arrive by POST and live in the session, so no pupil name or UPN is ever in a URL."""
     if request.method == "POST":
         if "clear" in request.POST:
             request.session.pop(REGISTER_FILTERS, None)
         else:
             request.session[REGISTER_FILTERS] = {name: request.POST.get(name, "")[:100] for name in FILTER_FIELDS}
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             return redirect("pupils:register")
     schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
     classes: list[SchoolClass] = list(
@@ -71,12 +72,12 @@ def register(request: HttpRequest) -> HttpResponse:
         "several_schools": len(schools) > 1,
         "may_add": policy.visible(request.user, School.objects.all(), "add_pupil").exists(),
     }
-    template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"  # type: ignore[attr-defined]
+    template = "pupils/_register_rows.html" if request.htmx else "pupils/register.html"
     return render(request, template, context)
 
 
 @tenant_required
-def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def pupil_record(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = selectors.pupil_for_record(request.user, pupil_uuid)
     record_access(request, pupil)
     passport = passports.latest_version(pupil)
@@ -99,8 +100,8 @@ def pupil_record(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def register_summary(request: HttpRequest) -> HttpResponse:
-    if not policy.can(request.user, "view_reports", request.tenant.trust):  # type: ignore[attr-defined]
+def register_summary(request: TenantRequest) -> HttpResponse:
+    if not policy.can(request.user, "view_reports", request.tenant.trust):
         raise PermissionDenied
     return render(
         request,
@@ -110,7 +111,7 @@ def register_summary(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def register_entry(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def register_entry(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     """Change a pupil's SEN status, needs or monitoring: SENCOs and the trust SEND lead."""
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
     require(request, "change", pupil)
@@ -137,7 +138,7 @@ def register_entry(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def register_csv(request: HttpRequest) -> StreamingHttpResponse:
+def register_csv(request: TenantRequest) -> StreamingHttpResponse:
     """The filtered register as CSV, streamed; the export is logged as an access to the register."""
     schools: list[School] = list(policy.visible(request.user, School.objects.order_by("name"), "view"))
     classes: list[SchoolClass] = list(policy.visible(request.user, SchoolClass.objects.all()))
@@ -145,14 +146,14 @@ def register_csv(request: HttpRequest) -> StreamingHttpResponse:
     pupils = selectors.register_list(request.user, filters)
     # What was exported: the filters as applied and how many pupils they gave.
     detail = {"filters": {k: v for k, v in asdict(filters).items() if v}, "pupils": pupils.count()}
-    record_access(request, request.tenant.trust, action="export_register", detail=detail)  # type: ignore[attr-defined]
+    record_access(request, request.tenant.trust, action="export_register", detail=detail)
     response = StreamingHttpResponse(exports.stream_csv(pupils), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="send-register-{stamp}.csv"'
     return response
 
 
-def _pupil_form_view(request: HttpRequest, pupil: Pupil | None) -> HttpResponse:
+def _pupil_form_view(request: TenantRequest, pupil: Pupil | None) -> HttpResponse:
     schools: QuerySet[School] = policy.visible(request.user, School.objects.order_by("name"), "add_pupil")
     if pupil is None and not schools.exists():
         raise PermissionDenied
@@ -178,19 +179,19 @@ def _pupil_form_view(request: HttpRequest, pupil: Pupil | None) -> HttpResponse:
 
 
 @tenant_required
-def pupil_create(request: HttpRequest) -> HttpResponse:
+def pupil_create(request: TenantRequest) -> HttpResponse:
     return _pupil_form_view(request, None)
 
 
 @tenant_required
-def pupil_edit(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def pupil_edit(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
     require(request, "change", pupil)
     return _pupil_form_view(request, pupil)
 
 
 @tenant_required
-def record_add(request: HttpRequest, pupil_uuid: str, section: str) -> HttpResponse:
+def record_add(request: TenantRequest, pupil_uuid: str, section: str) -> HttpResponse:
     """Add to one section of the pupil record (contacts, contact log, notes, documents, access arrangements)."""
     spec = records.SECTIONS.get(section)
     if spec is None:
@@ -202,7 +203,7 @@ def record_add(request: HttpRequest, pupil_uuid: str, section: str) -> HttpRespo
         try:
             records.add_to_record(pupil, form, request.user)
         except ValidationError as error:
-            add_service_errors(form, error)  # type: ignore[arg-type]
+            add_service_errors(form, error)
         else:
             messages.success(request, spec.saved)
             return redirect("pupils:record", pupil_uuid=pupil.uuid)
@@ -215,7 +216,7 @@ LOOKED_AFTER_FLAGS = {"lac", "plac"}
 
 
 @tenant_required
-def flags(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def flags(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     """Start or end a flag (EAL, LAC, PLAC, pupil premium, medical, Early Help, young carer) with history."""
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
     require(request, "change_flags", pupil)
@@ -238,7 +239,7 @@ def flags(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def photo(request: HttpRequest, pupil_uuid: str) -> HttpResponseBase:
+def photo(request: TenantRequest, pupil_uuid: str) -> HttpResponseBase:
     """The pupil's photo, shown inline on their record and passport, to those who may open the record."""
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school", "photo"), "view", uuid=pupil_uuid)
     if pupil.photo is None or not pupil.school.pupil_photos:
@@ -249,7 +250,7 @@ def photo(request: HttpRequest, pupil_uuid: str) -> HttpResponseBase:
 
 @require_POST
 @tenant_required
-def document_remove(request: HttpRequest, pupil_uuid: str, file_uuid: str) -> HttpResponse:
+def document_remove(request: TenantRequest, pupil_uuid: str, file_uuid: str) -> HttpResponse:
     """Take a document off the record: recorded (who, when, why) and no longer served; the file row stays."""
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
     require(request, "manage_record", pupil)

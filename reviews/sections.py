@@ -7,8 +7,10 @@ from typing import Any
 from django.utils import timezone
 
 from pupils import extensions
-from reviews import ehc_selectors, selectors
-from reviews.models import EhcPlan, Plan
+from reviews.apdr import selectors
+from reviews.apdr.models import Plan
+from reviews.ehc import selectors as ehc_selectors
+from reviews.ehc.models import EhcPlan
 from send import policy
 
 

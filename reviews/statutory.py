@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from send.dates import SchoolCalendar, add_months, add_weeks, is_working_day, last_working_day_on_or_before
 
 
+def is_under_five(date_of_birth: dt.date, on: dt.date) -> bool:
+    """Under 5 on `on`: the LA should consider reviewing the plan every 3 to 6 months (Code of Practice 9.178)."""
+    return on < add_months(date_of_birth, 60)
+
+
 @dataclass(frozen=True)
 class Deadline:
     date: dt.date

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from reviews import ehc_views, views
+from reviews.apdr import views
+from reviews.deadlines import views as deadline_views
+from reviews.ehc import review_views
+from reviews.ehc import views as ehc_views
 
 app_name = "reviews"
 
@@ -32,24 +35,24 @@ urlpatterns = [
     path("ehc/plans/<uuid:plan_uuid>/amendments/new/", ehc_views.amendment_new, name="ehc_amendment_add"),
     path("ehc/plans/<uuid:plan_uuid>/cease/", ehc_views.plan_cease, name="ehc_plan_cease"),
     # Annual reviews
-    path("pupils/<uuid:pupil_uuid>/ehc/reviews/new/", ehc_views.review_new, name="annual_review_new"),
-    path("ehc/reviews/<uuid:review_uuid>/", ehc_views.review_detail, name="annual_review"),
-    path("ehc/reviews/<uuid:review_uuid>/edit/", ehc_views.review_edit, name="annual_review_edit"),
-    path("ehc/reviews/<uuid:review_uuid>/invitations/new/", ehc_views.invitation_edit, name="review_invitation_add"),
+    path("pupils/<uuid:pupil_uuid>/ehc/reviews/new/", review_views.review_new, name="annual_review_new"),
+    path("ehc/reviews/<uuid:review_uuid>/", review_views.review_detail, name="annual_review"),
+    path("ehc/reviews/<uuid:review_uuid>/edit/", review_views.review_edit, name="annual_review_edit"),
+    path("ehc/reviews/<uuid:review_uuid>/invitations/new/", review_views.invitation_edit, name="review_invitation_add"),
     path(
         "ehc/reviews/<uuid:review_uuid>/invitations/<uuid:invitation_uuid>/",
-        ehc_views.invitation_edit,
+        review_views.invitation_edit,
         name="review_invitation",
     ),
-    path("ehc/reviews/<uuid:review_uuid>/meeting/", ehc_views.review_meeting, name="review_meeting"),
-    path("ehc/reviews/<uuid:review_uuid>/report/", ehc_views.review_report, name="review_report"),
-    path("ehc/reviews/<uuid:review_uuid>/report-sent/", ehc_views.review_report_sent, name="review_report_sent"),
-    path("ehc/reviews/<uuid:review_uuid>/decision/", ehc_views.review_decision, name="review_decision"),
-    path("ehc/reviews/<uuid:review_uuid>/amended-plan/", ehc_views.review_amended_plan, name="review_amended_plan"),
+    path("ehc/reviews/<uuid:review_uuid>/meeting/", review_views.review_meeting, name="review_meeting"),
+    path("ehc/reviews/<uuid:review_uuid>/report/", review_views.review_report, name="review_report"),
+    path("ehc/reviews/<uuid:review_uuid>/report-sent/", review_views.review_report_sent, name="review_report_sent"),
+    path("ehc/reviews/<uuid:review_uuid>/decision/", review_views.review_decision, name="review_decision"),
+    path("ehc/reviews/<uuid:review_uuid>/amended-plan/", review_views.review_amended_plan, name="review_amended_plan"),
     # Deadlines: the statutory calendar, a person's reminders, their calendar feed
-    path("statutory/", ehc_views.statutory_calendar, name="statutory_calendar"),
-    path("reminders/", ehc_views.reminders, name="reminders"),
-    path("reminders/read/", ehc_views.reminders_read, name="reminders_read"),
-    path("reminders/calendar-address/", ehc_views.calendar_feed_new, name="calendar_feed_new"),
-    path("calendar/<str:token>.ics", ehc_views.calendar_feed, name="calendar_feed"),
+    path("statutory/", deadline_views.statutory_calendar, name="statutory_calendar"),
+    path("reminders/", deadline_views.reminders, name="reminders"),
+    path("reminders/read/", deadline_views.reminders_read, name="reminders_read"),
+    path("reminders/calendar-address/", deadline_views.calendar_feed_new, name="calendar_feed_new"),
+    path("calendar/<str:token>.ics", deadline_views.calendar_feed, name="calendar_feed"),
 ]

@@ -14,7 +14,7 @@ from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from schools import services
+from schools.http import TenantRequest
 from schools.models import SignIn
 from schools.security import REAUTHENTICATED_AT, end_all_sessions, has_confirmed_device
 
@@ -45,7 +46,7 @@ class ReauthenticateForm(forms.Form):
     token = forms.CharField(label="Code", max_length=16, required=False, help_text="From your authenticator app")
 
 
-def _next(request: HttpRequest, default: str = "home") -> str:
+def _next(request: TenantRequest, default: str = "home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
@@ -63,7 +64,7 @@ def _issue_backup_codes(user: Any) -> list[str]:
 
 
 @login_required
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: TenantRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the code (or type the key), then confirm with a code from the app."""
     if has_confirmed_device(request.user):
         return redirect("mfa_verify")
@@ -91,7 +92,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: TenantRequest) -> HttpResponse:
     if not has_confirmed_device(request.user):
         return redirect("mfa_setup")
     form = TokenForm(request.POST or None)
@@ -110,12 +111,12 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def reauthenticate(request: HttpRequest) -> HttpResponse:
+def reauthenticate(request: TenantRequest) -> HttpResponse:
     """Step-up: confirm who you are before changing roles or exporting a whole record."""
     form = ReauthenticateForm(request.POST or None)
     needs_token = has_confirmed_device(request.user)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=request.user.email, password=form.cleaned_data["password"])  # type: ignore[union-attr]
+        user = authenticate(request, username=request.user.email, password=form.cleaned_data["password"])
         password_ok = user is not None and user.pk == request.user.pk
         # The code is only tried after the password, so a wrong password does not spend the code or its throttle.
         token_ok = password_ok and (
@@ -132,7 +133,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: TenantRequest) -> HttpResponse:
     sign_ins = SignIn.objects.filter(user_id=request.user.pk or 0).order_by("-at")[:20]
     backup = StaticDevice.objects.filter(user=request.user, confirmed=True).first()
     return render(
@@ -149,8 +150,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def new_backup_codes(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_verified():  # type: ignore[union-attr]
+def new_backup_codes(request: TenantRequest) -> HttpResponse:
+    if not request.user.is_verified():  # type: ignore[attr-defined]  # django-otp adds it
         return redirect("mfa_verify")
     codes = _issue_backup_codes(request.user)
     return render(request, "account/backup_codes.html", {"codes": codes, "next": _next(request, "account")})
@@ -158,10 +159,10 @@ def new_backup_codes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+def sign_out_everywhere(request: TenantRequest) -> HttpResponse:
     """Every session ends, and so does what the person left running: their calendar addresses and API clients."""
     user = request.user
-    end_all_sessions(user, revoke_credentials=True)  # type: ignore[arg-type]
+    end_all_sessions(user, revoke_credentials=True)
     logout(request)  # this session too, with a fresh empty one for the message below
     messages.success(
         request,
@@ -172,12 +173,12 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invitations(request: HttpRequest) -> HttpResponse:
+def invitations(request: TenantRequest) -> HttpResponse:
     """Roles offered by another trust's administrator: nothing changes until the person accepts one here."""
     if request.method == "POST":
         try:
             invitation = services.answer_invitation(
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 request.POST.get("invitation", ""),
                 accept=request.POST.get("answer") == "accept",
                 request=request,
@@ -193,5 +194,5 @@ def invitations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "account/invitations.html",
-        {"invitations": services.open_invitations(request.user)},  # type: ignore[arg-type]
+        {"invitations": services.open_invitations(request.user)},
     )

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from schools.models import Federation, Phase, Role, School, SchoolYear
+from send.forms import limit_choices
 
 
 class DateInput(forms.DateInput):
@@ -46,7 +47,7 @@ class SchoolForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["federation"].queryset = Federation.objects.all()  # type: ignore[attr-defined]
+        limit_choices(self.fields["federation"], Federation.objects.all())
 
 
 class SchoolYearForm(forms.Form):
@@ -65,7 +66,7 @@ class TermForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school_year"].queryset = SchoolYear.objects.all()  # type: ignore[attr-defined]
+        limit_choices(self.fields["school_year"], SchoolYear.objects.all())
 
 
 class InsetDayForm(forms.Form):
@@ -81,7 +82,7 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = School.objects.all()  # type: ignore[attr-defined]
+        limit_choices(self.fields["school"], School.objects.all())
 
 
 class InviteForm(MembershipForm):
@@ -99,7 +100,7 @@ class FederationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = School.objects.order_by("name")  # type: ignore[attr-defined]
+        limit_choices(self.fields["schools"], School.objects.order_by("name"))
 
 
 class ApiClientForm(forms.Form):
@@ -117,6 +118,6 @@ class ApiClientForm(forms.Form):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = School.objects.order_by("name")  # type: ignore[attr-defined]
+        limit_choices(self.fields["schools"], School.objects.order_by("name"))
         if editing:
             del self.fields["name"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -19,7 +20,7 @@ from schools.models import (
     Term,
     Trust,
 )
-from schools.selectors import roles_of
+from schools.selectors import Roles, roles_of
 from send import policy
 from send.tenancy import current_trust_id
 
@@ -40,9 +41,31 @@ SCHOOL_READERS = (Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER)
 REPORT_READERS = (Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER, Role.GOVERNOR)
 
 
+TrustActionTest = Callable[[Roles], bool]
+# Actions on the trust as a whole, each answered from the user's roles in it. The apps above add their own with
+# `register_trust_action` (provision: `publish_catalogue`; reviews: `oversee_plans`).
+_trust_actions: dict[str, TrustActionTest] = {
+    "view": lambda roles: not roles.is_empty,
+    # schools, term dates, staff and roles, API clients
+    "manage": lambda roles: roles.has_trust_wide(Role.TRUST_ADMIN),
+    # aggregate figures
+    "view_reports": lambda roles: roles.is_send_lead or bool(roles.schools_with(*REPORT_READERS)),
+    # named pupils' records (a second factor first)
+    "view_pupils": lambda roles: bool(roles.all_roles & PUPIL_ROLES),
+}
+
+
+def register_trust_action(action: str, test: TrustActionTest) -> None:
+    """An app's own action on the trust (e.g. who oversees plans), answered from the user's roles."""
+    _trust_actions[action] = test
+
+
 @policy.register(Trust)
 class TrustRule(policy.Rule):
-    """Trust-level actions: `manage` (schools, term dates, staff and roles), `view_reports` (aggregates)."""
+    """Trust-level actions (`view`, `manage`, `view_reports`, `view_pupils`, and those the apps register)."""
+
+    def all_actions(self) -> tuple[str, ...]:
+        return (*_trust_actions, *policy.CLIENT_SCOPES)
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         trust_id = current_trust_id()
@@ -58,29 +81,14 @@ class TrustRule(policy.Rule):
         return obj.pk == current_trust_id() == client.trust_id and action in client.scopes
 
     def can_in_current(self, user: Any, action: str) -> bool:
-        roles = roles_of(user)
-        if action == "manage":
-            return roles.has_trust_wide(Role.TRUST_ADMIN)
-        if action == "view_reports":
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or bool(roles.schools_with(*REPORT_READERS))
-        if action == "view":
-            return not roles.is_empty
-        if action == "view_pupils":
-            return bool(roles.all_roles & PUPIL_ROLES)
-        if action == "publish_catalogue":
-            # intervention catalogue entries for every school of the trust
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD)
-        if action == "oversee_plans":
-            # the SENCO's list of reviews due and the quality checks of plans
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or bool(
-                roles.schools_with(Role.SENCO, Role.ASSISTANT_SENCO, Role.HEADTEACHER)
-            )
-        return False
+        return _trust_actions[action](roles_of(user))
 
 
 @policy.register(School)
 class SchoolRule(policy.Rule):
     """Anyone with a role at a school sees it; trust-wide roles see every school; only admins change them."""
+
+    actions = ("view", "view_reports", "change", "delete", "add_pupil", "plan_provision")
 
     client_school_path = "pk"
 
@@ -91,18 +99,18 @@ class SchoolRule(policy.Rule):
                 return queryset
             return queryset.filter(pk__in=roles.schools_with(*roles.at_schools))
         if action == "view_reports":
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+            if roles.is_send_lead:
                 return queryset
             return queryset.filter(pk__in=roles.schools_with(*REPORT_READERS))
         if action in {"change", "delete"} and roles.has_trust_wide(Role.TRUST_ADMIN):
             return queryset
         if action == "add_pupil":
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+            if roles.is_send_lead:
                 return queryset
             return queryset.filter(pk__in=roles.schools_with(Role.SENCO))
         if action == "plan_provision":
             # the school's catalogue entries, staff rates and intervention groups
-            if roles.has_trust_wide(Role.TRUST_SEND_LEAD):
+            if roles.is_send_lead:
                 return queryset
             return queryset.filter(pk__in=roles.schools_with(Role.SENCO, Role.ASSISTANT_SENCO))
         return queryset.none()
@@ -118,7 +126,7 @@ class SchoolRule(policy.Rule):
                 *roles.at_schools
             )
         if action == "view_reports":
-            return roles.has_trust_wide(Role.TRUST_SEND_LEAD) or roles.at_school(obj.pk, *REPORT_READERS)
+            return roles.is_send_lead or roles.at_school(obj.pk, *REPORT_READERS)
         if action in {"change", "delete"}:
             return roles.has_trust_wide(Role.TRUST_ADMIN)
         return False
@@ -126,6 +134,8 @@ class SchoolRule(policy.Rule):
 
 class AdminManagedRule(policy.Rule):
     """Trust configuration (staff roles, years, terms, INSET days): trust administrators only."""
+
+    actions = ("view", "change", "delete")
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         if roles_of(user).has_trust_wide(Role.TRUST_ADMIN):
@@ -176,6 +186,8 @@ class TermRule(AdminManagedRule):
 @policy.register(SchoolClass)
 class SchoolClassRule(policy.Rule):
     """Whole-school roles see every class of their schools; teachers and TAs see the classes they work in."""
+
+    actions = ("view", "change", "delete")
 
     client_school_path = "school"
 

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from schools.http import TenantRequest
 from schools.models import ApiClient, Membership, Role, SignIn, User
 from schools.policy import PUPIL_ROLES
 from send.audit import client_ip
@@ -82,7 +83,7 @@ class MfaRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TenantRequest) -> HttpResponse:
         user: Any = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return self.get_response(request)
@@ -96,7 +97,7 @@ class MfaRequiredMiddleware:
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
 
-def _url_name(request: HttpRequest) -> str | None:
+def _url_name(request: TenantRequest) -> str | None:
     from django.urls import Resolver404, resolve
 
     try:
@@ -111,7 +112,7 @@ class SessionLifetimeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: TenantRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         key_before = None
         if user is not None and user.is_authenticated:
@@ -130,7 +131,7 @@ class SessionLifetimeMiddleware:
         return response
 
 
-def follow_new_session_key(request: HttpRequest, key_before: str) -> None:
+def follow_new_session_key(request: TenantRequest, key_before: str) -> None:
     """A session that got a new key (second factor, step-up, switching trust) stays the same sign-in: its record
     follows, so that the sign-in list and signing out everywhere find the live key."""
     user = getattr(request, "user", None)
@@ -141,7 +142,7 @@ def follow_new_session_key(request: HttpRequest, key_before: str) -> None:
 
 
 @receiver(user_logged_in, dispatch_uid="schools.record_sign_in")
-def record_sign_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+def record_sign_in(sender: Any, request: TenantRequest | None, user: User, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
     request.session[SIGNED_IN_AT] = timezone.now().timestamp()
@@ -156,7 +157,7 @@ def record_sign_in(sender: Any, request: HttpRequest | None, user: User, **kwarg
 
 
 @receiver(user_logged_out, dispatch_uid="schools.record_sign_out")
-def record_sign_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+def record_sign_out(sender: Any, request: TenantRequest | None, user: User | None, **kwargs: Any) -> None:
     if request is None or user is None or not getattr(request, "session", None):
         return
     SignIn.objects.filter(user=user, session_key=request.session.session_key, ended_at__isnull=True).update(
@@ -208,7 +209,7 @@ def end_access_on_deactivation(sender: Any, instance: User, **kwargs: Any) -> No
         transaction.on_commit(lambda: end_all_sessions(instance, revoke_credentials=True))
 
 
-def recently_authenticated(request: HttpRequest) -> bool:
+def recently_authenticated(request: TenantRequest) -> bool:
     at = request.session.get(REAUTHENTICATED_AT)
     return at is not None and timezone.now().timestamp() - float(at) < settings.REAUTHENTICATE_MAX_AGE.total_seconds()
 
@@ -217,7 +218,7 @@ def reauthentication_required(view: Callable[..., HttpResponseBase]) -> Callable
     """Step-up: ask for the password (and the second factor, if enrolled) again before a sensitive action."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not recently_authenticated(request):
             return redirect(f"{reverse('reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)

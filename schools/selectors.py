@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from schools.models import (
     TRUST_WIDE_ROLES,
     ClassStaff,
+    InsetDay,
     Membership,
     Role,
     School,
@@ -21,6 +22,7 @@ from schools.models import (
     User,
 )
 from send import policy
+from send.dates import SchoolCalendar
 from send.tenancy import own_rows_context, require_trust_id
 
 
@@ -42,6 +44,11 @@ class Roles:
 
     def at_school(self, school_id: int | None, *roles: str) -> bool:
         return school_id is not None and school_id in self.schools_with(*roles)
+
+    @property
+    def is_send_lead(self) -> bool:
+        """The trust SEND lead sees and changes every pupil's SEND record in the trust."""
+        return Role.TRUST_SEND_LEAD in self.trust_wide
 
     @property
     def all_roles(self) -> frozenset[str]:
@@ -120,4 +127,12 @@ def classes_taught_by(user: Any, roles: Iterable[str] = ("teacher", "ta")) -> Qu
     )
 
 
-__all__ = ["TRUST_WIDE_ROLES", "Roles", "memberships_in_trust", "roles_of", "trusts_of_user"]
+def school_calendar(school_id: int) -> SchoolCalendar:
+    """The school's term dates and INSET days, for school-day arithmetic (send.dates)."""
+    return SchoolCalendar.of(
+        Term.objects.filter(school_id=school_id).values_list("starts_on", "ends_on"),
+        InsetDay.objects.filter(school_id=school_id).values_list("date", flat=True),
+    )
+
+
+__all__ = ["TRUST_WIDE_ROLES", "Roles", "memberships_in_trust", "roles_of", "school_calendar", "trusts_of_user"]

@@ -279,10 +279,7 @@ def answer_invitation(user: User, invitation_uuid: Any, *, accept: bool, request
     with tenant_context(invitation.trust_id, user.pk), transaction.atomic():
         now = timezone.now()
         if accept:
-            where: dict[str, Any] = (
-                {"school_id": invitation.school_id} if invitation.school_id is not None else {"school__isnull": True}
-            )
-            held = Membership.objects.filter(user=user, role=invitation.role, **where)
+            held = Membership.objects.filter(user=user, role=invitation.role, school=invitation.school)
             if not held.exists():
                 Membership.objects.create(user=user, role=invitation.role, school_id=invitation.school_id)
             invitation.accepted_at = now

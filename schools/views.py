@@ -6,11 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import selectors, services
 from schools.forms import (
@@ -23,22 +26,24 @@ from schools.forms import (
     SchoolYearForm,
     TermForm,
 )
+from schools.http import TenantRequest
 from schools.models import ApiClient, Federation, InsetDay, Invitation, Membership, School, SchoolYear, Term, Trust
 from schools.security import reauthentication_required
 from send import policy
 from send.audit import record_security_event
 from send.forms import add_service_errors
+from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
-def _trust(request: HttpRequest) -> Trust:
-    trust: Trust = request.tenant.trust  # type: ignore[attr-defined]
+def _trust(request: TenantRequest) -> Trust:
+    trust: Trust = request.tenant.trust
     require(request, "manage", trust)
     return trust
 
 
 @tenant_required
-def admin_home(request: HttpRequest) -> HttpResponse:
+def admin_home(request: TenantRequest) -> HttpResponse:
     trust = _trust(request)
     schools: QuerySet[School] = policy.visible(
         request.user, School.objects.select_related("federation"), "change"
@@ -52,7 +57,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _school_form_view(request: HttpRequest, school: School | None) -> HttpResponse:
+def _school_form_view(request: TenantRequest, school: School | None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if school is not None:
         initial = {
@@ -79,19 +84,19 @@ def _school_form_view(request: HttpRequest, school: School | None) -> HttpRespon
 
 
 @tenant_required
-def school_create(request: HttpRequest) -> HttpResponse:
+def school_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     return _school_form_view(request, None)
 
 
 @tenant_required
-def school_edit(request: HttpRequest, school_uuid: str) -> HttpResponse:
+def school_edit(request: TenantRequest, school_uuid: str) -> HttpResponse:
     school = get_visible_or_404(request, School.objects.all(), "change", uuid=school_uuid)
     return _school_form_view(request, school)
 
 
 @tenant_required
-def federation_create(request: HttpRequest) -> HttpResponse:
+def federation_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = FederationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +113,7 @@ def federation_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def year_create(request: HttpRequest) -> HttpResponse:
+def year_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = SchoolYearForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +128,7 @@ def year_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required
-def school_terms(request: HttpRequest, school_uuid: str) -> HttpResponse:
+def school_terms(request: TenantRequest, school_uuid: str) -> HttpResponse:
     school = get_visible_or_404(request, School.objects.all(), "change", uuid=school_uuid)
     term_form = TermForm(request.POST if request.POST.get("form") == "term" else None, prefix="term")
     inset_form = InsetDayForm(request.POST if request.POST.get("form") == "inset" else None, prefix="inset")
@@ -154,7 +159,7 @@ def school_terms(request: HttpRequest, school_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def term_edit(request: HttpRequest, term_uuid: str) -> HttpResponse:
+def term_edit(request: TenantRequest, term_uuid: str) -> HttpResponse:
     term = get_visible_or_404(request, Term.objects.select_related("school", "school_year"), "change", uuid=term_uuid)
     initial = {
         "school_year": term.school_year_id,
@@ -176,7 +181,7 @@ def term_edit(request: HttpRequest, term_uuid: str) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def term_delete(request: HttpRequest, term_uuid: str) -> HttpResponse:
+def term_delete(request: TenantRequest, term_uuid: str) -> HttpResponse:
     term = get_visible_or_404(request, Term.objects.select_related("school"), "delete", uuid=term_uuid)
     school_uuid = term.school.uuid
     services.delete_term(term)
@@ -185,7 +190,7 @@ def term_delete(request: HttpRequest, term_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: TenantRequest) -> HttpResponse:
     _trust(request)
     memberships = selectors.staff_memberships(request.user)
     return render(request, "schools/staff_list.html", {"memberships": memberships})
@@ -193,14 +198,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             made = services.invite_staff(
                 **form.cleaned_data,
-                invited_by=request.user,  # type: ignore[arg-type]
+                invited_by=request.user,
                 base_url=request.build_absolute_uri("/")[:-1],
                 request=request,
             )
@@ -221,14 +226,14 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_edit(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(
         request, Membership.objects.select_related("user", "school"), "change", uuid=membership_uuid
     )
     form = MembershipForm(request.POST or None, initial={"role": membership.role, "school": membership.school_id})
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_membership(membership, **form.cleaned_data, by=request.user, request=request)  # type: ignore[arg-type]
+            services.change_membership(membership, **form.cleaned_data, by=request.user, request=request)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -240,20 +245,20 @@ def membership_edit(request: HttpRequest, membership_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 @reauthentication_required
-def membership_delete(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_delete(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     membership = get_visible_or_404(
         request, Membership.objects.select_related("user", "school"), "delete", uuid=membership_uuid
     )
     if membership.user_id == request.user.pk and membership.role == "admin":
         messages.error(request, "You cannot remove your own administrator role.")
         return redirect("schools:staff_list")
-    services.remove_membership(membership, by=request.user, request=request)  # type: ignore[arg-type]
+    services.remove_membership(membership, by=request.user, request=request)
     messages.success(request, f"Role removed from {membership.user.email}.")
     return redirect("schools:staff_list")
 
 
 def _person_action(
-    request: HttpRequest, membership_uuid: str, action: str, run: Callable[[Membership], None], done: str
+    request: TenantRequest, membership_uuid: str, action: str, run: Callable[[Membership], None], done: str
 ) -> HttpResponse:
     """An action on a person's sign-in: only for people whose every role is in this trust, else refused with a
     clear message; the refusal is recorded as well as the action."""
@@ -271,12 +276,12 @@ def _person_action(
 @require_POST
 @tenant_required
 @reauthentication_required
-def membership_reset_two_factor(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_reset_two_factor(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     return _person_action(
         request,
         membership_uuid,
         "second_factor_reset",
-        lambda m: services.reset_second_factor(m, by=request.user, request=request),  # type: ignore[arg-type]
+        lambda m: services.reset_second_factor(m, by=request.user, request=request),
         "Two-step sign-in reset for {email}: they set it up again when they next sign in.",
     )
 
@@ -284,12 +289,12 @@ def membership_reset_two_factor(request: HttpRequest, membership_uuid: str) -> H
 @require_POST
 @tenant_required
 @reauthentication_required
-def membership_sign_out(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_sign_out(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     return _person_action(
         request,
         membership_uuid,
         "signed_out_by_admin",
-        lambda m: services.sign_out_person(m, by=request.user, request=request),  # type: ignore[arg-type]
+        lambda m: services.sign_out_person(m, by=request.user, request=request),
         "{email} has been signed out on every device.",
     )
 
@@ -297,14 +302,14 @@ def membership_sign_out(request: HttpRequest, membership_uuid: str) -> HttpRespo
 @require_POST
 @tenant_required
 @reauthentication_required
-def membership_password_link(request: HttpRequest, membership_uuid: str) -> HttpResponse:
+def membership_password_link(request: TenantRequest, membership_uuid: str) -> HttpResponse:
     return _person_action(
         request,
         membership_uuid,
         "password_link_sent",
         lambda m: services.send_password_link(
             m,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             base_url=request.build_absolute_uri("/")[:-1],
             request=request,
         ),
@@ -316,7 +321,7 @@ def membership_password_link(request: HttpRequest, membership_uuid: str) -> Http
 
 
 @tenant_required
-def api_client_list(request: HttpRequest) -> HttpResponse:
+def api_client_list(request: TenantRequest) -> HttpResponse:
     _trust(request)
     clients: list[ApiClient] = list(policy.visible(request.user, ApiClient.objects.all(), "view").order_by("name"))
     names = {school.pk: school.name for school in School.objects.all()}
@@ -325,13 +330,13 @@ def api_client_list(request: HttpRequest) -> HttpResponse:
     return render(request, "schools/api_client_list.html", {"clients": clients})
 
 
-def _token_page(request: HttpRequest, client: ApiClient, token: str) -> HttpResponse:
+def _token_page(request: TenantRequest, client: ApiClient, token: str) -> HttpResponse:
     return render(request, "schools/api_client_token.html", {"client": client, "token": token})
 
 
 @tenant_required
 @reauthentication_required
-def api_client_create(request: HttpRequest) -> HttpResponse:
+def api_client_create(request: TenantRequest) -> HttpResponse:
     _trust(request)
     form = ApiClientForm(request.POST or None, initial={"can_read": True, "all_schools": True})
     if request.method == "POST" and form.is_valid():
@@ -344,7 +349,7 @@ def api_client_create(request: HttpRequest) -> HttpResponse:
                 all_schools=data["all_schools"],
                 schools=list(data["schools"]),
                 rate_limit_per_minute=data["rate_limit_per_minute"],
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
                 request=request,
             )
         except ValidationError as error:
@@ -356,7 +361,7 @@ def api_client_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 @reauthentication_required
-def api_client_edit(request: HttpRequest, client_uuid: str) -> HttpResponse:
+def api_client_edit(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
     initial = {
         "can_read": client.can_read,
@@ -389,7 +394,7 @@ def api_client_edit(request: HttpRequest, client_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 @reauthentication_required
-def api_client_rotate(request: HttpRequest, client_uuid: str) -> HttpResponse:
+def api_client_rotate(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
     try:
         token = services.rotate_api_client_token(client, request=request)
@@ -402,8 +407,67 @@ def api_client_rotate(request: HttpRequest, client_uuid: str) -> HttpResponse:
 @require_POST
 @tenant_required
 @reauthentication_required
-def api_client_revoke(request: HttpRequest, client_uuid: str) -> HttpResponse:
+def api_client_revoke(request: TenantRequest, client_uuid: str) -> HttpResponse:
     client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
     services.revoke_api_client(client, request=request)
     messages.success(request, f"{client.name} revoked: its token no longer works.")
     return redirect("schools:api_client_list")
+
+
+# --- Home and the switcher ---------------------------------------------------------------------------------
+
+
+@tenant_required
+def home(request: TenantRequest) -> HttpResponse:
+    """Send each role where it works: pupil roles to the register, admins to the admin area, governors to figures."""
+    if policy.can(request.user, "view_pupils", request.tenant.trust):
+        return redirect("pupils:register")
+    if policy.can(request.user, "manage", request.tenant.trust):
+        return redirect("schools:admin_home")
+    if policy.can(request.user, "view_reports", request.tenant.trust):
+        return redirect("pupils:summary")
+    return render(request, "home.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def switch(request: TenantRequest) -> HttpResponse:
+    """Choose the trust (for people with roles in several) and the school to focus on."""
+    tenant = request.tenant
+    if request.method == "POST":
+        if "trust" in request.POST:
+            wanted = request.POST["trust"]
+            chosen = next((c.trust for c in tenant.choices if str(c.trust.pk) == wanted), None)
+            if chosen is None:
+                messages.error(request, "Choose one of your trusts.")
+                return redirect("switch")
+            request.session.cycle_key()
+            request.session[SESSION_TRUST] = chosen.pk
+            request.session.pop(SESSION_SCHOOL, None)
+            messages.success(request, f"You are now working in {chosen.name}.")
+            return redirect("home")
+        if "school" in request.POST and tenant.trust is not None:
+            wanted = request.POST["school"]
+            if wanted == "all":
+                request.session.pop(SESSION_SCHOOL, None)
+                return redirect(_own_path(request, request.POST.get("next", "")))
+            mine: list[School] = list(policy.visible(request.user, School.objects.all(), "view"))
+            school = next((s for s in mine if str(s.uuid) == wanted), None)
+            if school is None:
+                messages.error(request, "Choose one of your schools.")
+                return redirect("switch")
+            request.session[SESSION_SCHOOL] = school.pk
+            messages.success(request, f"Showing {school.name}.")
+            return redirect("home")
+        return redirect("switch")
+    schools: list[School] = (
+        list(policy.visible(request.user, School.objects.order_by("name"), "view")) if tenant.trust is not None else []
+    )
+    return render(request, "switch.html", {"choices": tenant.choices, "schools": schools})
+
+
+def _own_path(request: TenantRequest, target: str) -> str:
+    """Where to go back to: one of our own pages, never another site (`//evil.example`, `https://evil.example`)."""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")

@@ -157,11 +157,19 @@ class SyncCursorPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
-            {"name": "page_size", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-             "description": "Records per page (default 100)."},
-            {"name": "updated_since", "in": "query", "required": False,
-             "schema": {"type": "string", "format": "date-time"},
-             "description": "Only records changed at or after this time (ISO 8601 with a time zone). Records "
-             "deleted since then (and pupils who left) come as tombstones: `{id, mis_id, tombstone, at}`."},
-        ]  # fmt: skip
+            {
+                "name": "page_size",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+                "description": "Records per page (default 100).",
+            },
+            {
+                "name": "updated_since",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "format": "date-time"},
+                "description": "Only records changed at or after this time (ISO 8601 with a time zone). Records "
+                "deleted since then (and pupils who left) come as tombstones: `{id, mis_id, tombstone, at}`.",
+            },
+        ]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from functools import cache
 from typing import Any
 
 import pghistory
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 
 from send.tenancy import TenantRequired, TenantState, tenant_context, user_context
 
@@ -25,7 +28,7 @@ class Tenant:
     """What the request acts for: the trust, the user's choices of trust, and the chosen school."""
 
     def __init__(self, trust: Any | None, choices: list[Any], school_id: int | None) -> None:
-        self.trust = trust
+        self.trust: Any = trust  # the tenant model (settings.TENANT_MODEL), or None before one is chosen
         self.choices = choices
         self.school_id = school_id
 
@@ -38,9 +41,14 @@ class Tenant:
         return len(self.choices) > 1
 
 
-def resolve_tenant(request: HttpRequest) -> Tenant:
-    from schools.selectors import trusts_of_user
+@cache
+def _trusts_of_user() -> Callable[[Any], list[Any]]:
+    """settings.TENANT_CHOICES: a user's trusts, each with `.trust` (the schools app gives it)."""
+    return import_string(settings.TENANT_CHOICES)
 
+
+def resolve_tenant(request: HttpRequest) -> Tenant:
+    trusts_of_user = _trusts_of_user()
     user = request.user
     if not user.is_authenticated:
         return Tenant(None, [], None)
@@ -70,7 +78,7 @@ class TenantMiddleware:
         user_id = user.pk if user is not None and user.is_authenticated else None
         with user_context(user_id):
             tenant = resolve_tenant(request)
-        request.tenant = tenant  # type: ignore[attr-defined]
+        setattr(request, "tenant", tenant)  # noqa: B010  (what TenantRequest declares)
         if tenant.trust_id is None:
             with user_context(user_id):
                 return self.get_response(request)

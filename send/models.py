@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pgtrigger
 from django.conf import settings
@@ -21,17 +22,17 @@ class TenantModel(models.Model):
     line behind it.
     """
 
-    trust = models.ForeignKey("schools.Trust", on_delete=models.CASCADE, editable=False, db_index=True)
+    trust = models.ForeignKey(settings.TENANT_MODEL, on_delete=models.CASCADE, editable=False, db_index=True)
 
     objects = ScopedManager(trust="trust")
 
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.trust_id is None:
             self.trust_id = require_trust_id()
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 class PublicIdModel(models.Model):

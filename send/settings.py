@@ -144,6 +144,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "send_app")
 
 AUTH_USER_MODEL = "schools.User"
+# What the core needs from the apps, named here so that the core imports no app (as Django does with the user
+# model): the model that owns tenant rows, and the function giving a user's trusts (their roles in each).
+TENANT_MODEL = "schools.Trust"
+TENANT_CHOICES = "schools.selectors.trusts_of_user"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -261,6 +265,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each morning: statutory deadlines entering a warning window become reminders, then the day's e-mail digests.
     "statutory-deadlines": {"task": "reviews.scan_statutory_deadlines", "schedule": crontab(hour=6, minute=0)},
 }
+# A worker's passing failure to render a PDF is retried this many times (with backoff) before the job fails.
+PDF_RETRIES = int(os.environ.get("PDF_RETRIES", "3"))
 # The warning windows of statutory deadlines, in days before the due date; -1 means "overdue".
 DEADLINE_REMINDER_DAYS = tuple(int(days) for days in env_list("DEADLINE_REMINDER_DAYS", "28,14,7,0,-1"))
 # ... and of SEN support plan reviews (the class teacher's): two weeks before, and once overdue.

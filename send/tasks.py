@@ -21,17 +21,16 @@ def heartbeat() -> float:
 
 @app.task(name="send.tasks.delete_expired_pdfs", ignore_result=True)
 def delete_expired_pdfs() -> int:
-    """Each night, for every trust in turn: delete prepared PDFs older than PDF_KEEP_DAYS."""
+    """Each night, for every trust in turn (row-level security shows a job only inside its trust): delete prepared
+    PDFs older than PDF_KEEP_DAYS."""
     from django.apps import apps
+    from django.conf import settings
 
-    from send.models import TenantModel
     from send.pdf import delete_expired_jobs
     from send.tenancy import no_tenant, tenant_context
 
-    # The tenant model, as every tenant row names it (the core imports no app).
-    trust_model = apps.get_model(str(TenantModel._meta.get_field("trust").remote_field.model))
     with no_tenant():
-        trust_ids = list(trust_model._default_manager.values_list("pk", flat=True))
+        trust_ids = list(apps.get_model(settings.TENANT_MODEL)._default_manager.values_list("pk", flat=True))
     deleted = 0
     for trust_id in trust_ids:
         with tenant_context(trust_id):

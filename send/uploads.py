@@ -1,5 +1,5 @@
 """Uploaded files: checked by content (not by name), limited in size, stored outside static and media URLs,
-and served only through `download` after the policy allows the owning record.
+and served only through the download view (send.views) after the policy allows the owning record.
 
 Files are append-only for the app's role: no row is changed or deleted; removing one is a recorded
 `StoredFileRemoval`, after which it is neither listed nor served."""
@@ -18,11 +18,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.http import FileResponse, Http404, HttpRequest
+from django.db.models import QuerySet
 from django_scopes import ScopedManager
 
 from send import policy
-from send.audit import record_access
 from send.tenancy import require_trust_id
 
 
@@ -164,6 +163,21 @@ def store_upload(upload: UploadedFile, owner: Any, uploaded_by: Any, purpose: st
     return stored
 
 
+def files_of(owner: Any) -> QuerySet[StoredFile]:
+    """The documents stored against a record, newest first; removed files and the pupil's photo are not listed."""
+    meta = owner._meta
+    return (
+        StoredFile.objects.filter(
+            owner_type__app_label=meta.app_label,
+            owner_type__model=meta.model_name,
+            owner_id=str(owner.pk),
+            removals__isnull=True,
+        )
+        .exclude(purpose=StoredFile.PHOTO)
+        .order_by("-uploaded_at")
+    )
+
+
 @transaction.atomic
 def remove_stored_file(stored: StoredFile, removed_by: Any, reason: str = "") -> StoredFileRemoval:
     """Take a file off its record: recorded (who, when, why), never deleted; it is no longer listed or served."""
@@ -182,19 +196,10 @@ def may_be_served(stored: StoredFile, owner: Any) -> bool:
     return bool(check(stored)) if check is not None else True
 
 
-def download(request: HttpRequest, file_uuid: Any) -> FileResponse:
-    """Serve a stored file as an attachment if the user may view its owner; 404 otherwise; log the access."""
+def downloadable(user: Any, file_uuid: Any) -> tuple[StoredFile, Any] | None:
+    """The file and its owner, if it is not removed, the user may view the owner, and the owner serves it."""
     stored = StoredFile.objects.filter(uuid=file_uuid, removals__isnull=True).select_related("owner_type").first()
     owner = stored.owner() if stored is not None else None
-    if (
-        stored is None
-        or owner is None
-        or not policy.can(request.user, "view", owner)
-        or not may_be_served(stored, owner)
-    ):
-        raise Http404("No such file")
-    record_access(request, owner, action="download")
-    response = FileResponse(
-        stored.file.open("rb"), as_attachment=True, filename=stored.original_name, content_type=stored.content_type
-    )
-    return response
+    if stored is None or owner is None or not policy.can(user, "view", owner) or not may_be_served(stored, owner):
+        return None
+    return stored, owner

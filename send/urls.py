@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 from pupils import api as pupils_api
 from schools import account_views
 from schools import api as schools_api
+from schools import views as school_views
 from send import views
 from send.admin_site import restrict_admin_to_superusers
 from send.api import api_not_found, api_or_page
@@ -28,8 +29,8 @@ api.register("passports", pupils_api.PassportViewSet, basename="passport")
 api.register("need-types", pupils_api.NeedTypeViewSet, basename="need-type")
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("switch/", views.switch, name="switch"),
+    path("", school_views.home, name="home"),
+    path("switch/", school_views.switch, name="switch"),
     path("healthz", views.healthz, name="healthz"),
     path("files/<uuid:file_uuid>/", views.file_download, name="file_download"),
     path("documents/<uuid:job_uuid>/", views.document, name="document"),

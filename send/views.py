@@ -1,87 +1,33 @@
-"""Home, the school switcher and the health check."""
+"""The core's own pages: downloads of stored files and prepared PDFs, and the health check. (Home and the
+switcher belong to the schools app, which knows trusts and schools.)"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.crypto import constant_time_compare
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
-from schools.models import School
-from send import health, pdf, policy, uploads
+from send import health, pdf, uploads
 from send.audit import record_access
-from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.pdf import PdfJob
 from send.shortcuts import get_visible_or_404, tenant_required
 
 
 @tenant_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role where it works: pupil roles to the register, admins to the admin area, governors to figures."""
-    if policy.can(request.user, "view_pupils", request.tenant.trust):  # type: ignore[attr-defined]
-        return redirect("pupils:register")
-    if policy.can(request.user, "manage", request.tenant.trust):  # type: ignore[attr-defined]
-        return redirect("schools:admin_home")
-    if policy.can(request.user, "view_reports", request.tenant.trust):  # type: ignore[attr-defined]
-        return redirect("pupils:summary")
-    return render(request, "home.html")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def switch(request: HttpRequest) -> HttpResponse:
-    """Choose the trust (for people with roles in several) and the school to focus on."""
-    tenant = request.tenant  # type: ignore[attr-defined]
-    if request.method == "POST":
-        if "trust" in request.POST:
-            wanted = request.POST["trust"]
-            chosen = next((c.trust for c in tenant.choices if str(c.trust.pk) == wanted), None)
-            if chosen is None:
-                messages.error(request, "Choose one of your trusts.")
-                return redirect("switch")
-            request.session.cycle_key()
-            request.session[SESSION_TRUST] = chosen.pk
-            request.session.pop(SESSION_SCHOOL, None)
-            messages.success(request, f"You are now working in {chosen.name}.")
-            return redirect("home")
-        if "school" in request.POST and tenant.trust is not None:
-            wanted = request.POST["school"]
-            if wanted == "all":
-                request.session.pop(SESSION_SCHOOL, None)
-                return redirect(_own_path(request, request.POST.get("next", "")))
-            mine: list[School] = list(policy.visible(request.user, School.objects.all(), "view"))
-            school = next((s for s in mine if str(s.uuid) == wanted), None)
-            if school is None:
-                messages.error(request, "Choose one of your schools.")
-                return redirect("switch")
-            request.session[SESSION_SCHOOL] = school.pk
-            messages.success(request, f"Showing {school.name}.")
-            return redirect("home")
-        return redirect("switch")
-    schools: list[School] = (
-        list(policy.visible(request.user, School.objects.order_by("name"), "view")) if tenant.trust is not None else []
+def file_download(request: HttpRequest, file_uuid: str) -> HttpResponseBase:
+    """Serve a stored file as an attachment if the user may view its owner; 404 otherwise; log the access."""
+    found = uploads.downloadable(request.user, file_uuid)
+    if found is None:
+        raise Http404("No such file")
+    stored, owner = found
+    record_access(request, owner, action="download")
+    return FileResponse(
+        stored.file.open("rb"), as_attachment=True, filename=stored.original_name, content_type=stored.content_type
     )
-    return render(request, "switch.html", {"choices": tenant.choices, "schools": schools})
-
-
-def _own_path(request: HttpRequest, target: str) -> str:
-    """Where to go back to: one of our own pages, never another site (`//evil.example`, `https://evil.example`)."""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("home")
-
-
-@tenant_required
-def file_download(request: HttpRequest, file_uuid: str) -> HttpResponse:
-    return uploads.download(request, file_uuid)  # type: ignore[return-value]
 
 
 @tenant_required

@@ -194,13 +194,19 @@ def add_ehc(world: TrustWorld) -> None:
     """An open EHC needs assessment request for pupil 0; a current EHC plan for pupil 2 (issued 1 Dec 2025) with
     an outcome and a provision item, its annual review scheduled for 25 Nov 2026 with one invitation (advice due
     16 Nov); and a calendar feed address for the SENCO."""
-    from reviews import deadline_services, ehc_services
+    from reviews.deadlines import services as deadline_services
+    from reviews.ehc import review_services
+    from reviews.ehc import services as ehc_services
 
     senco = world.users["senco"]
     world.ehc_request = ehc_services.save_request(
-        world.pupils[0], None, by=senco, requested_by="school", local_authority="Norfolk",
+        world.pupils[0],
+        None,
+        by=senco,
+        requested_by="school",
+        local_authority="Norfolk",
         received_on=dt.date(2026, 9, 14),
-    )  # fmt: skip
+    )
     world.ehc_plan = ehc_services.save_plan(
         world.pupils[2], None, by=senco, local_authority="Norfolk", issued_on=dt.date(2025, 12, 1)
     )
@@ -208,21 +214,31 @@ def add_ehc(world: TrustWorld) -> None:
         world.ehc_plan, None, text="Joins in conversations with friends at playtimes", timeframe="1y"
     )
     world.ehc_provision = ehc_services.save_provision(
-        world.ehc_plan, None, description="Small-group language sessions", frequency="3 × 30 minutes a week",
-        delivered_by="Teaching assistant", outcome=world.ehc_outcome, group=world.group,
-    )  # fmt: skip
-    world.annual_review = ehc_services.schedule_annual_review(
+        world.ehc_plan,
+        None,
+        description="Small-group language sessions",
+        frequency="3 × 30 minutes a week",
+        delivered_by="Teaching assistant",
+        outcome=world.ehc_outcome,
+        group=world.group,
+    )
+    world.annual_review = review_services.schedule_annual_review(
         world.pupils[2], meeting_on=dt.date(2026, 11, 25), is_phase_transfer=False, by=senco
     )
-    world.invitation = ehc_services.save_invitation(
-        world.annual_review, None, party="parent", name="Parent of Pupil2", email="parent@example.com",
-        invited_on=dt.date(2026, 11, 2), advice_due_on=dt.date(2026, 11, 16),
-    )  # fmt: skip
+    world.invitation = review_services.save_invitation(
+        world.annual_review,
+        None,
+        party="parent",
+        name="Parent of Pupil2",
+        email="parent@example.com",
+        invited_on=dt.date(2026, 11, 2),
+        advice_due_on=dt.date(2026, 11, 16),
+    )
     world.feed_token = deadline_services.new_feed_token(senco)
 
 
 def add_plan(world: TrustWorld) -> None:
-    from reviews import services as review_services
+    from reviews.apdr import services as review_services
 
     world.plan = review_services.start_plan(
         world.pupils[0],
@@ -287,11 +303,14 @@ def add_provision(world: TrustWorld) -> None:
     )
     world.members = [
         provision_services.add_member(
-            world.group, pupil=pupil, joined_on=dt.date(2026, 9, 7), entry_score=Decimal(score),
+            world.group,
+            pupil=pupil,
+            joined_on=dt.date(2026, 9, 7),
+            entry_score=Decimal(score),
             entry_on=dt.date(2026, 9, 7),
         )
         for pupil, score in ((world.pupils[0], "82"), (world.pupils[1], "88"))
-    ]  # fmt: skip
+    ]
 
 
 def build_world() -> World:

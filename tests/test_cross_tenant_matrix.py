@@ -30,7 +30,7 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "section": lambda w: "note",
     "job_uuid": lambda w: w.pdf_job.uuid,  # type: ignore[union-attr]
     "file_uuid": lambda w: w.file.uuid,  # type: ignore[union-attr]
-    "client_uuid": lambda w: w.api_client.uuid,  # type: ignore[union-attr]
+    "client_uuid": lambda w: w.api_client.uuid,
     "intervention_uuid": lambda w: w.intervention.uuid,
     "rate_uuid": lambda w: w.staff_rate.uuid,
     "group_uuid": lambda w: w.group.uuid,

@@ -34,7 +34,7 @@ def api_for(
         )
     http = APIClient()
     http.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    http.token = token  # type: ignore[attr-defined]
+    http.token = token
     return http, client
 
 

@@ -45,10 +45,10 @@ def with_sen_records(trust_world: TrustWorld) -> TrustWorld:
 
     with tenant_context(trust_world.trust.pk):
         pupil = trust_world.pupils[0]
-        trust_world.contact = Contact.objects.create(  # type: ignore[attr-defined]
+        trust_world.contact = Contact.objects.create(
             pupil=pupil, kind="parent", name="Parent", relationship="mother", mis_id=f"C-{trust_world.trust.slug}"
         )
-        trust_world.passport = PassportVersion.objects.create(  # type: ignore[attr-defined]
+        trust_world.passport = PassportVersion.objects.create(
             pupil=pupil, number=1, key_strategies="Now and next board", status=PassportStatus.APPROVED
         )
     return trust_world
@@ -80,7 +80,7 @@ def test_lists_never_show_the_other_trust(world: Any, route: str) -> None:
     b = with_sen_records(world.b)
     http, _ = api_for(world.a)
     markers = [str(obj.uuid) for obj in (*b.schools, *b.pupils, b.school_class, b.contact, b.passport)]
-    markers += [b.trust.name, b.users["teacher"].email, b.contact.mis_id]  # type: ignore[attr-defined]
+    markers += [b.trust.name, b.users["teacher"].email, b.contact.mis_id]
     for params in ({}, {"updated_since": "2000-01-01T00:00:00Z"}):
         response = http.get(reverse(f"api:{route}"), params)
         assert response.status_code == 200, (route, response.content)

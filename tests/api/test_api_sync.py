@@ -188,19 +188,30 @@ def test_list_query_count_does_not_grow_with_rows(world: Any, mis: Any, path: st
     mis.post(
         "/api/v1/staff/bulk/",
         [
-            {"mis_id": f"S-{i}", "school": str(world.a.schools[0].uuid), "email": f"s{i}@alpha.example",
-             "full_name": "S", "role": "teacher"}
+            {
+                "mis_id": f"S-{i}",
+                "school": str(world.a.schools[0].uuid),
+                "email": f"s{i}@alpha.example",
+                "full_name": "S",
+                "role": "teacher",
+            }
             for i in range(20)
         ],
         format="json",
-    )  # fmt: skip
+    )
     mis.post(
         "/api/v1/classes/bulk/",
         [
-            {"mis_id": f"K-{i}", "school": str(world.a.schools[0].uuid), "school_year": "2026-27", "name": f"K{i}",
-             "year_group": "3", "teachers": [f"S-{i}"]}
+            {
+                "mis_id": f"K-{i}",
+                "school": str(world.a.schools[0].uuid),
+                "school_year": "2026-27",
+                "name": f"K{i}",
+                "year_group": "3",
+                "teachers": [f"S-{i}"],
+            }
             for i in range(20)
         ],
         format="json",
-    )  # fmt: skip
+    )
     assert count() == small

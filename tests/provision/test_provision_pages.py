@@ -54,9 +54,13 @@ def test_the_map_filters_by_year_group_and_period(world: Any) -> None:
 def test_graduated_map_and_impact(world: Any) -> None:
     with tenant_context(world.a.trust.pk):
         services.update_member(
-            world.a.members[0], left_on=None, entry_score=Decimal("82"), entry_on=dt.date(2026, 9, 7),
-            exit_score=Decimal("91"), exit_on=dt.date(2026, 10, 16),
-        )  # fmt: skip
+            world.a.members[0],
+            left_on=None,
+            entry_score=Decimal("82"),
+            entry_on=dt.date(2026, 9, 7),
+            exit_score=Decimal("91"),
+            exit_on=dt.date(2026, 10, 16),
+        )
     body = page(world, "senco", "provision:graduated", PERIOD).content.decode()
     assert "Targeted (wave 2)" in body and "Talk Boost" in body and "2 pupils" in body
     body = page(world, "senco", "provision:impact", PERIOD).content.decode()
@@ -111,10 +115,18 @@ def test_a_ta_cannot_record_for_a_group_they_do_not_lead(world: Any) -> None:
         assert not Session.objects.exists()
 
 
-@pytest.mark.parametrize(("role", "may_record", "may_change"), [
-    ("senco", True, True), ("assistant", True, True), ("lead", True, True), ("ta", True, False),
-    ("head", False, False), ("teacher", False, False), ("dt", False, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "may_record", "may_change"),
+    [
+        ("senco", True, True),
+        ("assistant", True, True),
+        ("lead", True, True),
+        ("ta", True, False),
+        ("head", False, False),
+        ("teacher", False, False),
+        ("dt", False, False),
+    ],
+)
 def test_recording_and_changing_a_group_by_role(world: Any, role: str, may_record: bool, may_change: bool) -> None:
     client = client_for(world.a.users[role])
     session_url = reverse("provision:session", kwargs={"group_uuid": world.a.group.uuid})
@@ -144,10 +156,17 @@ def test_a_teacher_sees_no_costed_groups_beyond_their_pupils(world: Any) -> None
 
 def test_only_the_trust_lead_publishes_to_the_trust_catalogue(world: Any) -> None:
     data = {
-        "name": "Precision teaching", "wave": "targeted", "sessions_per_week": "3", "session_minutes": "10",
-        "weeks": "8", "group_size": "1", "staffing": "Teaching assistant", "resources_cost_per_pupil": "0",
-        "measure": "none", "need_areas": ["cl"],
-    }  # fmt: skip
+        "name": "Precision teaching",
+        "wave": "targeted",
+        "sessions_per_week": "3",
+        "session_minutes": "10",
+        "weeks": "8",
+        "group_size": "1",
+        "staffing": "Teaching assistant",
+        "resources_cost_per_pupil": "0",
+        "measure": "none",
+        "need_areas": ["cl"],
+    }
     senco = client_for(world.a.users["senco"])
     senco.post(reverse("provision:intervention_create"), data)
     with tenant_context(world.a.trust.pk):
@@ -187,11 +206,19 @@ def test_rates_are_set_by_the_senco_and_read_by_the_head(world: Any) -> None:
 
 def group_data(world: Any, **overrides: Any) -> dict[str, Any]:
     data = {
-        "school": world.a.school.pk, "intervention": world.a.intervention.pk, "name": "Y5 Talk Boost",
-        "staff": [world.a.users["ta"].pk], "staff_role": "Teaching assistant", "sessions_per_week": "2",
-        "session_minutes": "30", "timetable": "", "starts_on": "2026-11-02", "ends_on": "2026-12-18",
-        "funding_source": "top_up", "resources_cost_per_pupil": "5.00",
-    }  # fmt: skip
+        "school": world.a.school.pk,
+        "intervention": world.a.intervention.pk,
+        "name": "Y5 Talk Boost",
+        "staff": [world.a.users["ta"].pk],
+        "staff_role": "Teaching assistant",
+        "sessions_per_week": "2",
+        "session_minutes": "30",
+        "timetable": "",
+        "starts_on": "2026-11-02",
+        "ends_on": "2026-12-18",
+        "funding_source": "top_up",
+        "resources_cost_per_pupil": "5.00",
+    }
     data.update(overrides)
     return data
 
@@ -204,13 +231,16 @@ def test_planning_a_group(world: Any) -> None:
         assert list(group.staff.all()) == [world.a.users["ta"]] and group.funding_source == "top_up"
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"ends_on": "2026-10-01"}, "ends_on", "The end date cannot be before the start date."),
-    ({"resources_cost_per_pupil": "-4"}, "resources_cost_per_pupil", "greater than or equal to 0"),
-    ({"resources_cost_per_pupil": "99999"}, "resources_cost_per_pupil", "Give a cost from £0 to £5,000 per pupil."),
-    ({"session_minutes": "1000"}, "session_minutes", "less than or equal to 480"),
-    ({"starts_on": "not a date"}, "starts_on", "Enter a valid date."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"ends_on": "2026-10-01"}, "ends_on", "The end date cannot be before the start date."),
+        ({"resources_cost_per_pupil": "-4"}, "resources_cost_per_pupil", "greater than or equal to 0"),
+        ({"resources_cost_per_pupil": "99999"}, "resources_cost_per_pupil", "Give a cost from £0 to £5,000 per pupil."),
+        ({"session_minutes": "1000"}, "session_minutes", "less than or equal to 480"),
+        ({"starts_on": "not a date"}, "starts_on", "Enter a valid date."),
+    ],
+)
 def test_bad_group_input_is_a_field_error_and_nothing_is_saved(
     world: Any, overrides: Any, field: str, message: str
 ) -> None:
@@ -229,18 +259,33 @@ def test_staff_of_another_school_cannot_lead_a_group(world: Any) -> None:
         Membership.objects.create(user=stranger, role=Role.TEACHING_ASSISTANT, school=world.a.schools[1])
     with tenant_context(world.a.trust.pk), pytest.raises(Exception, match="Not on the staff"):
         services.save_group(
-            None, school=world.a.school, intervention=world.a.intervention, staff=[stranger], name="X",
-            staff_role="TA", sessions_per_week=1, session_minutes=20, timetable="", starts_on=dt.date(2026, 9, 7),
-            ends_on=dt.date(2026, 9, 30), funding_source="notional", resources_cost_per_pupil=Decimal("0"),
-        )  # fmt: skip
+            None,
+            school=world.a.school,
+            intervention=world.a.intervention,
+            staff=[stranger],
+            name="X",
+            staff_role="TA",
+            sessions_per_week=1,
+            session_minutes=20,
+            timetable="",
+            starts_on=dt.date(2026, 9, 7),
+            ends_on=dt.date(2026, 9, 30),
+            funding_source="notional",
+            resources_cost_per_pupil=Decimal("0"),
+        )
 
 
 def test_a_pupil_of_another_school_cannot_join(world: Any) -> None:
     with tenant_context(world.a.trust.pk):
         elsewhere = Pupil.objects.create(
-            school=world.a.schools[1], legal_first_name="Far", legal_last_name="Away", gender="F", year_group="4",
-            date_of_birth=dt.date(2017, 1, 1), upn=make_upn("926", world.a.schools[1].establishment_number, 17, 777),
-        )  # fmt: skip
+            school=world.a.schools[1],
+            legal_first_name="Far",
+            legal_last_name="Away",
+            gender="F",
+            year_group="4",
+            date_of_birth=dt.date(2017, 1, 1),
+            upn=make_upn("926", world.a.schools[1].establishment_number, 17, 777),
+        )
         with pytest.raises(Exception, match="Only pupils of the group's school"):
             services.add_member(world.a.group, pupil=elsewhere, joined_on=dt.date(2026, 9, 8))
         assert not GroupMember.objects.filter(pupil=elsewhere).exists()
@@ -326,11 +371,20 @@ def test_map_pages_keep_their_query_count_as_groups_grow(world: Any) -> None:
     with tenant_context(world.a.trust.pk):
         for i in range(6):
             group = services.save_group(
-                None, school=world.a.school, intervention=world.a.intervention, staff=[world.a.users["ta"]],
-                name=f"Group {i}", staff_role="Teaching assistant", sessions_per_week=1, session_minutes=20,
-                timetable="", starts_on=dt.date(2026, 9, 7), ends_on=dt.date(2026, 10, 16), funding_source="pp",
+                None,
+                school=world.a.school,
+                intervention=world.a.intervention,
+                staff=[world.a.users["ta"]],
+                name=f"Group {i}",
+                staff_role="Teaching assistant",
+                sessions_per_week=1,
+                session_minutes=20,
+                timetable="",
+                starts_on=dt.date(2026, 9, 7),
+                ends_on=dt.date(2026, 10, 16),
+                funding_source="pp",
                 resources_cost_per_pupil=Decimal("0"),
-            )  # fmt: skip
+            )
             for pupil in world.a.pupils[:3]:
                 services.add_member(group, pupil=pupil, joined_on=dt.date(2026, 9, 7))
     assert counts() == small
@@ -357,10 +411,18 @@ def test_an_intervention_can_be_archived(world: Any) -> None:
     lead = client_for(world.a.users["lead"])
     url = reverse("provision:intervention_edit", kwargs={"intervention_uuid": world.a.intervention.uuid})
     data = {
-        "name": "Talk Boost", "wave": "targeted", "sessions_per_week": "2", "session_minutes": "30", "weeks": "10",
-        "group_size": "4", "staffing": "Teaching assistant", "resources_cost_per_pupil": "12",
-        "measure": "standardised", "need_areas": ["ci"], "archived": "on",
-    }  # fmt: skip
+        "name": "Talk Boost",
+        "wave": "targeted",
+        "sessions_per_week": "2",
+        "session_minutes": "30",
+        "weeks": "10",
+        "group_size": "4",
+        "staffing": "Teaching assistant",
+        "resources_cost_per_pupil": "12",
+        "measure": "standardised",
+        "need_areas": ["ci"],
+        "archived": "on",
+    }
     assert lead.post(url, data).status_code == 302
     with tenant_context(world.a.trust.pk):
         assert Intervention.objects.get(pk=world.a.intervention.pk).archived
@@ -368,10 +430,19 @@ def test_an_intervention_can_be_archived(world: Any) -> None:
     assert ">Talk Boost</option>" not in form  # no new groups of an archived intervention
 
 
-@pytest.mark.parametrize(("role", "schools", "publishes"), [
-    ("lead", 2, True), ("senco", 1, False), ("assistant", 1, False), ("head", 0, False), ("ta", 0, False),
-    ("teacher", 0, False), ("admin", 0, False), ("governor", 0, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "schools", "publishes"),
+    [
+        ("lead", 2, True),
+        ("senco", 1, False),
+        ("assistant", 1, False),
+        ("head", 0, False),
+        ("ta", 0, False),
+        ("teacher", 0, False),
+        ("admin", 0, False),
+        ("governor", 0, False),
+    ],
+)
 def test_who_plans_provision_and_publishes_to_the_trust_catalogue(
     world: Any, role: str, schools: int, publishes: bool
 ) -> None:

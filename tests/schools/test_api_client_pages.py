@@ -27,9 +27,14 @@ def test_a_trust_admin_makes_a_client_and_sees_its_token_once(world: Any) -> Non
     admin = client_for(world.a.users["admin"])
     response = admin.post(
         reverse("schools:api_client_create"),
-        {"name": "Arbor sync", "can_read": "on", "can_write": "on", "rate_limit_per_minute": "600",
-         "schools": [world.a.schools[1].pk]},
-    )  # fmt: skip
+        {
+            "name": "Arbor sync",
+            "can_read": "on",
+            "can_write": "on",
+            "rate_limit_per_minute": "600",
+            "schools": [world.a.schools[1].pk],
+        },
+    )
     assert response.status_code == 200
     token = response.context["token"]
     assert token in response.content.decode()

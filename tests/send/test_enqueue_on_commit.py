@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("celery_broker")]
 
 
 def queue_length() -> int:
-    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"))  # type: ignore[arg-type]
+    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"))
 
 
 def test_a_task_is_sent_on_commit_not_before(django_capture_on_commit_callbacks):

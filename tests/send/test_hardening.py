@@ -309,7 +309,9 @@ def enable_photos_and_upload(world: Any) -> Any:
     url = reverse("pupils:record_add", kwargs={"pupil_uuid": world.a.pupils[0].uuid, "section": "photo"})
     client_for(world.a.users["senco"]).post(url, {"photo": SimpleUploadedFile("me.png", PNG_BYTES, "image/png")})
     with tenant_context(world.a.trust.pk):
-        return Pupil.objects.select_related("photo").get(pk=world.a.pupils[0].pk).photo
+        photo = Pupil.objects.select_related("photo").get(pk=world.a.pupils[0].pk).photo
+    assert photo is not None
+    return photo
 
 
 def test_the_photo_is_logged_and_not_downloadable_once_the_school_turns_photos_off(world):

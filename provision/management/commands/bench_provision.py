@@ -110,7 +110,7 @@ class Command(BaseCommand):
                 services.save_staff_rate(
                     None, school=school, school_year=year, role_name="Teaching assistant", hourly_rate=Decimal("15.20")
                 )
-            intervention = (
+            intervention = Intervention.objects.filter(school=school).first() or (
                 services.save_intervention(
                     None,
                     school=school,
@@ -129,27 +129,40 @@ class Command(BaseCommand):
                     measure="standardised",
                     measure_label="",
                 )
-                if not Intervention.objects.filter(school=school).exists()
-                else Intervention.objects.filter(school=school).first()
             )
             created = Pupil.objects.bulk_create(
                 [
                     Pupil(
-                        trust_id=trust.pk, school=school, legal_first_name=f"Pupil{i}", legal_last_name="Bench",
-                        date_of_birth=dt.date(2017, 1, 1), gender="FMX"[i % 3], year_group=str(1 + i % 6),
-                        upn=make_upn("926", "4997", 10 + i // 1000, i % 1000), sen_status=SenStatus.SEN_SUPPORT,
+                        trust_id=trust.pk,
+                        school=school,
+                        legal_first_name=f"Pupil{i}",
+                        legal_last_name="Bench",
+                        date_of_birth=dt.date(2017, 1, 1),
+                        gender="FMX"[i % 3],
+                        year_group=str(1 + i % 6),
+                        upn=make_upn("926", "4997", 10 + i // 1000, i % 1000),
+                        sen_status=SenStatus.SEN_SUPPORT,
                     )
                     for i in range(pupils)
                 ]
-            )  # fmt: skip
+            )
             per_group = max(1, len(created) // groups)
             for index in range(groups):
                 group = services.save_group(
-                    None, school=school, intervention=intervention, staff=[ta], name=f"Group {index}",  # type: ignore[arg-type]
-                    staff_role="Teaching assistant", sessions_per_week=3, session_minutes=30, timetable="",
-                    starts_on=dt.date(2026, 9, 7), ends_on=dt.date(2026, 10, 16), funding_source="notional",
+                    None,
+                    school=school,
+                    intervention=intervention,
+                    staff=[ta],
+                    name=f"Group {index}",
+                    staff_role="Teaching assistant",
+                    sessions_per_week=3,
+                    session_minutes=30,
+                    timetable="",
+                    starts_on=dt.date(2026, 9, 7),
+                    ends_on=dt.date(2026, 10, 16),
+                    funding_source="notional",
                     resources_cost_per_pupil=Decimal("8.50"),
-                )  # fmt: skip
+                )
                 for pupil in created[
                     index * per_group : (index + 1) * per_group + (1 if index < pupils % groups else 0)
                 ]:

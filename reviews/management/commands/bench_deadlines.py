@@ -9,7 +9,7 @@ is within two weeks become due). Before each repeat the trust's reminders and di
 made active again, so every repeat does the same work; a last
 run without that reset must create nothing (exactly once).
 
-The EHC plans, reviews and invitations are written through `reviews.ehc_services`, so the deadline table holds
+The EHC plans, reviews and invitations are written through `reviews.ehc.services`, so the deadline table holds
 exactly what the services make of them. Their dates are relative to today: on a later day the build moves them on
 through the same services, so each run measures the same workload. Run it with
 `python manage.py bench_deadlines --schools 20 --ehc-plans 600 --support-plans 3000 --repeat 5`.
@@ -36,23 +36,16 @@ from django.utils import timezone
 
 from pupils.models import Pupil, SenStatus
 from pupils.upn import make_upn
-from reviews import ehc_services, statutory
-from reviews.deadline_services import sync_review_deadlines
-from reviews.models import (
-    AnnualReview,
-    Deadline,
-    DeadlineState,
-    Digest,
-    EhcPlan,
-    Plan,
-    PlanState,
-    PlanTransition,
-    Reminder,
-    ReviewInvitation,
-    ReviewState,
-)
-from reviews.selectors import REVIEW_WINDOW
-from reviews.tasks import scan_statutory_trust, scan_trust
+from reviews import statutory
+from reviews.apdr.models import Plan, PlanState, PlanTransition
+from reviews.apdr.selectors import REVIEW_WINDOW
+from reviews.apdr.tasks import scan_trust
+from reviews.deadlines.models import Deadline, DeadlineState, Digest, Reminder
+from reviews.deadlines.tasks import scan_statutory_trust
+from reviews.ehc import review_services
+from reviews.ehc import services as ehc_services
+from reviews.ehc.deadlines import sync_review_deadlines
+from reviews.ehc.models import AnnualReview, EhcPlan, ReviewInvitation, ReviewState
 from schools.models import (
     ClassStaff,
     ClassStaffRole,
@@ -124,9 +117,14 @@ def ehc_spec(k: int, count: int, today: dt.date) -> EhcSpec:
         invited, advice = meeting - 21 * DAY, meeting - 7 * DAY
         invitations = (
             InvitationSpec("parent", "Parent or carer", invited, None, None),
-            InvitationSpec("ep", "Educational psychology service", invited, advice,
-                           advice if advice <= today and k % 2 == 0 else None),
-        )  # fmt: skip
+            InvitationSpec(
+                "ep",
+                "Educational psychology service",
+                invited,
+                advice,
+                advice if advice <= today and k % 2 == 0 else None,
+            ),
+        )
         if k % 3 == 1:
             invitations += (InvitationSpec("health", "School nursing team", invited, meeting - 10 * DAY, None),)
     return EhcSpec(
@@ -301,12 +299,16 @@ class Command(BaseCommand):
         """Make the trust hold what the arguments ask for, as of today; only what differs is written."""
         trust, _ = Trust.objects.get_or_create(slug=SLUG, defaults={"name": "Deadline Benchmark Trust"})
         staff = [
-            Staff(*(
-                User.objects.get_or_create(email=f"{role}{s}@{DOMAIN}", defaults={"full_name": f"Bench {label} {s}"})[0]
-                for role, label in (("senco", "SENCO"), ("assistant", "Assistant SENCO"), ("teacher", "Teacher"))
-            ))
+            Staff(
+                *(
+                    User.objects.get_or_create(
+                        email=f"{role}{s}@{DOMAIN}", defaults={"full_name": f"Bench {label} {s}"}
+                    )[0]
+                    for role, label in (("senco", "SENCO"), ("assistant", "Assistant SENCO"), ("teacher", "Teacher"))
+                )
+            )
             for s in range(school_count)
-        ]  # fmt: skip
+        ]
         with tenant_context(trust.pk), transaction.atomic():
             years = self.build_years(today)
             schools, classes = self.build_schools(school_count, staff, years, today)
@@ -367,9 +369,15 @@ class Command(BaseCommand):
                     last = dt.date(start if m2 >= 9 else start + 1, m2, d2)
                     if (school.pk, first) not in existing:
                         terms.append(
-                            Term(trust_id=school.trust_id, school=school, school_year=year, name=name,
-                                 starts_on=first, ends_on=last)
-                        )  # fmt: skip
+                            Term(
+                                trust_id=school.trust_id,
+                                school=school,
+                                school_year=year,
+                                name=name,
+                                starts_on=first,
+                                ends_on=last,
+                            )
+                        )
         Term.objects.bulk_create(terms)
         self.say(
             f"{count} schools, each with a SENCO, an assistant SENCO and a class teacher ({len(terms)} new terms)."
@@ -391,12 +399,18 @@ class Command(BaseCommand):
             if number not in existing:
                 new.append(
                     Pupil(
-                        trust_id=schools[s].trust_id, school=schools[s], school_class=classes[s],
-                        legal_first_name=f"{'Ehc' if kind == 'ehc' else 'Support'}{k}", legal_last_name="Bench",
-                        date_of_birth=dt.date(2015, 1, 1) + DAY * (k % 365), gender="FMX"[k % 3], year_group="6",
-                        upn=number, sen_status=SenStatus.EHC_PLAN if kind == "ehc" else SenStatus.SEN_SUPPORT,
+                        trust_id=schools[s].trust_id,
+                        school=schools[s],
+                        school_class=classes[s],
+                        legal_first_name=f"{'Ehc' if kind == 'ehc' else 'Support'}{k}",
+                        legal_last_name="Bench",
+                        date_of_birth=dt.date(2015, 1, 1) + DAY * (k % 365),
+                        gender="FMX"[k % 3],
+                        year_group="6",
+                        upn=number,
+                        sen_status=SenStatus.EHC_PLAN if kind == "ehc" else SenStatus.SEN_SUPPORT,
                     )
-                )  # fmt: skip
+                )
         for pupil in Pupil.objects.bulk_create(new, batch_size=1000):
             existing[pupil.upn] = pupil
         ehc: list[Pupil | None] = [None] * ehc_count
@@ -441,7 +455,7 @@ class Command(BaseCommand):
                 review = reviews.get(plan.pk)
                 existing = invitations.get(review.pk, {}) if review is not None else {}
                 if review is None:
-                    review = ehc_services.schedule_annual_review(
+                    review = review_services.schedule_annual_review(
                         pupil, meeting_on=spec.meeting_on, is_phase_transfer=spec.is_phase_transfer, by=senco
                     )
                     written += 1
@@ -449,7 +463,7 @@ class Command(BaseCommand):
                     # Invitations go before the meeting: move them first when the meeting moves earlier.
                     if spec.meeting_on < review.meeting_on:
                         written += self.build_invitations(review, spec, existing)
-                    review = ehc_services.reschedule_review(
+                    review = review_services.reschedule_review(
                         review, meeting_on=spec.meeting_on, is_phase_transfer=spec.is_phase_transfer
                     )
                     written += 1
@@ -468,14 +482,23 @@ class Command(BaseCommand):
         for want in spec.invitations:
             row = existing.get(want.name)
             if row is not None and (row.party, row.invited_on, row.advice_due_on, row.response_on) == (
-                want.party, want.invited_on, want.advice_due_on, want.response_on,
-            ):  # fmt: skip
+                want.party,
+                want.invited_on,
+                want.advice_due_on,
+                want.response_on,
+            ):
                 continue
-            existing[want.name] = ehc_services.save_invitation(
-                review, row, party=want.party, name=want.name, email="", invited_on=want.invited_on,
-                advice_due_on=want.advice_due_on, response_on=want.response_on,
+            existing[want.name] = review_services.save_invitation(
+                review,
+                row,
+                party=want.party,
+                name=want.name,
+                email="",
+                invited_on=want.invited_on,
+                advice_due_on=want.advice_due_on,
+                response_on=want.response_on,
                 response="Advice received." if want.response_on else "",
-            )  # fmt: skip
+            )
             written += 1
         unwanted = [name for name in existing if name not in {want.name for want in spec.invitations}]
         if unwanted:  # only after a build at another size: no service undoes an invitation
@@ -500,12 +523,16 @@ class Command(BaseCommand):
             if plan is None:
                 new.append(
                     Plan(
-                        trust_id=pupil.trust_id, pupil=pupil, cycle=cycles.get(pupil.pk, 0) + 1,
-                        state=PlanState.ACTIVE, starts_on=starts_on, review_on=review_on,
+                        trust_id=pupil.trust_id,
+                        pupil=pupil,
+                        cycle=cycles.get(pupil.pk, 0) + 1,
+                        state=PlanState.ACTIVE,
+                        starts_on=starts_on,
+                        review_on=review_on,
                         strategies="Now-and-next board\nInstructions one step at a time",
                         written_by=people[pupil.school_id].teacher,
                     )
-                )  # fmt: skip
+                )
             elif (plan.starts_on, plan.review_on) != (starts_on, review_on) or plan.state not in SCANNED_STATES:
                 # A plan the last scan made due stays so: the reset before each repeat makes it active again.
                 plan.starts_on, plan.review_on = starts_on, review_on
@@ -516,13 +543,18 @@ class Command(BaseCommand):
         PlanTransition.objects.bulk_create(
             [
                 PlanTransition(
-                    plan=plan, trust_id=plan.trust_id, action="sign_off", from_state=PlanState.DRAFT,
-                    to_state=PlanState.ACTIVE, by=people[plan.pupil.school_id].senco, comment="Benchmark plan",
+                    plan=plan,
+                    trust_id=plan.trust_id,
+                    action="sign_off",
+                    from_state=PlanState.DRAFT,
+                    to_state=PlanState.ACTIVE,
+                    by=people[plan.pupil.school_id].senco,
+                    comment="Benchmark plan",
                 )
                 for plan in new
             ],
             batch_size=1000,
-        )  # fmt: skip
+        )
         Plan.objects.bulk_update(changed, ["starts_on", "review_on", "state", "updated_at"], batch_size=500)
         # Plans of pupils no longer in the benchmark are closed, so that the scan no longer sees them.
         extra = Plan.objects.filter(pk__in=[p.pk for p in open_plans.values()])

@@ -9,27 +9,27 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
-from reviews import selectors, services
-from reviews.forms import ContributionForm, EvidenceForm, PlanForm, ReviewForm, TargetForm
-from reviews.models import Plan, PlanState, Target
-from reviews.tasks import render_plan_pdf
+from reviews.apdr import selectors, services
+from reviews.apdr.forms import ContributionForm, EvidenceForm, PlanForm, ReviewForm, TargetForm
+from reviews.apdr.models import Plan, PlanState, Target
+from reviews.apdr.tasks import render_plan_pdf
+from schools.http import TenantRequest
 from send import policy
 from send.audit import record_access
-from send.celery import enqueue_on_commit
 from send.forms import add_service_errors
-from send.pdf import PdfJob
+from send.pdf import request_pdf
 from send.shortcuts import get_visible_or_404, require, tenant_required
-from send.uploads import StoredFile
+from send.uploads import files_of
 
 
-def _plan(request: HttpRequest, plan_uuid: str, action: str = "view") -> Plan:
+def _plan(request: TenantRequest, plan_uuid: str, action: str = "view") -> Plan:
     plan = get_visible_or_404(
         request, Plan.objects.select_related("pupil__school", "pupil__school_class"), "view", uuid=plan_uuid
     )
@@ -38,26 +38,19 @@ def _plan(request: HttpRequest, plan_uuid: str, action: str = "view") -> Plan:
     return plan
 
 
-def _documents(pupil: Pupil) -> Any:
-    return StoredFile.objects.filter(
-        owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk)
-    ).order_by("-uploaded_at")
-
-
-def _form_page(request: HttpRequest, plan: Plan, form: Form, title: str, button: str) -> HttpResponse:
+def _form_page(request: TenantRequest, plan: Plan, form: Form, title: str, button: str) -> HttpResponse:
     return render(request, "reviews/form.html", {"plan": plan, "form": form, "title": title, "button": button})
 
 
 @tenant_required
-def plan_start(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
+def plan_start(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = get_visible_or_404(request, Pupil.objects.select_related("school"), "view", uuid=pupil_uuid)
-    if not policy.can(request.user, "write", Plan(pupil=pupil, trust_id=pupil.trust_id)):
-        raise PermissionDenied
+    require(request, "write", Plan(pupil=pupil, trust_id=pupil.trust_id))
     form = PlanForm(
         request.POST or None,
         initial={"starts_on": timezone.localdate()},
         contact_log=pupil.contact_log.all(),
-        documents=_documents(pupil),
+        documents=files_of(pupil),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -65,8 +58,8 @@ def plan_start(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
         contact_log = list(data.pop("contact_log_used"))
         documents = list(data.pop("documents_used"))
         try:
-            plan = services.start_plan(pupil, by=request.user, **data)  # type: ignore[arg-type]
-            services.update_plan(plan, by=request.user, contact_log_used=contact_log, documents_used=documents)  # type: ignore[arg-type]
+            plan = services.start_plan(pupil, by=request.user, **data)
+            services.update_plan(plan, by=request.user, contact_log_used=contact_log, documents_used=documents)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -86,7 +79,7 @@ def plan_start(request: HttpRequest, pupil_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def plan_detail(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def plan_detail(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid)
     record_access(request, plan.pupil, action="view_plan")
     context = {
@@ -102,7 +95,7 @@ def plan_detail(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def plan_edit(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def plan_edit(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     initial = {name: getattr(plan, name) for name in services.PLAN_FIELDS}
     initial["assessment_data"] = initial.pop("data")
@@ -113,7 +106,7 @@ def plan_edit(request: HttpRequest, plan_uuid: str) -> HttpResponse:
         request.POST or None,
         initial=initial,
         contact_log=plan.pupil.contact_log.all(),
-        documents=_documents(plan.pupil),
+        documents=files_of(plan.pupil),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -123,7 +116,7 @@ def plan_edit(request: HttpRequest, plan_uuid: str) -> HttpResponse:
         try:
             services.update_plan(
                 plan,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 contact_log_used=list(data.pop("contact_log_used")),
                 documents_used=list(data.pop("documents_used")),
                 **data,
@@ -147,7 +140,7 @@ def _groups(plan: Plan) -> Any:
 
 
 @tenant_required
-def target_edit(request: HttpRequest, plan_uuid: str, target_uuid: str | None = None) -> HttpResponse:
+def target_edit(request: TenantRequest, plan_uuid: str, target_uuid: str | None = None) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     target = (
         get_visible_or_404(request, Target.objects.filter(plan=plan), "view", uuid=target_uuid) if target_uuid else None
@@ -170,12 +163,12 @@ def target_edit(request: HttpRequest, plan_uuid: str, target_uuid: str | None = 
 
 
 @tenant_required
-def evidence_add(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def evidence_add(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     form = EvidenceForm(request.POST or None, initial={"happened_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_evidence(plan, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.add_evidence(plan, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -185,13 +178,13 @@ def evidence_add(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 
 
 @tenant_required
-def contribution_add(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def contribution_add(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     stage = "review" if plan.state in {PlanState.DUE, PlanState.ACTIVE} else "plan"
     form = ContributionForm(request.POST or None, initial={"given_on": timezone.localdate(), "stage": stage})
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_contribution(plan, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.add_contribution(plan, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -202,12 +195,13 @@ def contribution_add(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def plan_transition(request: HttpRequest, plan_uuid: str, action: str) -> HttpResponse:
+def plan_transition(request: TenantRequest, plan_uuid: str, action: str) -> HttpResponse:
     plan = _plan(request, plan_uuid)
     if action not in services.TRANSITIONS:
         raise PermissionDenied
+    require(request, services.permission_for(action), plan)
     try:
-        services.transition(plan, action, by=request.user, comment=request.POST.get("comment", ""))  # type: ignore[arg-type]
+        services.transition(plan, action, by=request.user, comment=request.POST.get("comment", ""))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -223,7 +217,7 @@ def plan_transition(request: HttpRequest, plan_uuid: str, action: str) -> HttpRe
 
 
 @tenant_required
-def plan_review(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def plan_review(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid, "write")
     if plan.state not in {PlanState.ACTIVE, PlanState.DUE}:
         messages.error(request, f"Only an active plan is reviewed; this one is {plan.get_state_display().lower()}.")
@@ -236,10 +230,15 @@ def plan_review(request: HttpRequest, plan_uuid: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             following = services.close_review(
-                plan, by=request.user, reviewed_on=data["reviewed_on"], progress=form.progress(),  # type: ignore[arg-type]
-                what_worked=data["what_worked"], next_steps=data["next_steps"], carry_forward=form.carried(),
+                plan,
+                by=request.user,
+                reviewed_on=data["reviewed_on"],
+                progress=form.progress(),
+                what_worked=data["what_worked"],
+                next_steps=data["next_steps"],
+                carry_forward=form.carried(),
                 next_review_on=data.get("next_review_on"),
-            )  # fmt: skip
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -253,24 +252,23 @@ def plan_review(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 
 @require_POST
 @tenant_required
-def plan_pdf(request: HttpRequest, plan_uuid: str) -> HttpResponse:
+def plan_pdf(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     plan = _plan(request, plan_uuid)
     plain = request.POST.get("plain") == "1"
     label = plan.pupil.school.plan_label
-    job = PdfJob.objects.create(
+    return request_pdf(
+        request,
+        render_plan_pdf,
         kind="plan_plain" if plain else "plan",
         title=f"{label} of {plan.pupil.display_name}{' (plain language)' if plain else ''}",
         subject_id=str(plan.uuid),
-        requested_by=request.user,  # type: ignore[misc]
     )
-    enqueue_on_commit(render_plan_pdf, job.trust_id, job.pk)
-    return redirect("document", job_uuid=job.uuid)
 
 
 @tenant_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: TenantRequest) -> HttpResponse:
     """The SENCO's view: reviews due and overdue by class and teacher, and the quality checks."""
-    require(request, "oversee_plans", request.tenant.trust)  # type: ignore[attr-defined]
+    require(request, "oversee_plans", request.tenant.trust)
     today = timezone.localdate()
     return render(
         request,

@@ -12,11 +12,12 @@ from django.db.models import Prefetch
 from provision.costs import money
 from provision.selectors import pupil_provision
 from pupils.models import ContactLogEntry, RegisterChange
-from reviews import ehc_selectors
-from reviews.models import AnnualReview, EhcAssessmentRequest, Plan, Target
+from reviews.apdr.models import Plan, Target
+from reviews.ehc import selectors
+from reviews.ehc.models import AnnualReview, EhcAssessmentRequest
 from send import policy
-from send.pdf import PdfJob, render_pdf
-from send.uploads import StoredFile
+from send.pdf import NoLongerVisible, PdfJob, render_pdf
+from send.uploads import files_of
 
 EVIDENCE_PACK = "ehc_evidence_pack"
 REVIEW_REPORT = "annual_review_report"
@@ -48,9 +49,7 @@ def evidence_pack_context(user: Any, request: EhcAssessmentRequest) -> dict[str,
         "provision": lines,
         "provision_total": money(sum((line.cost for line in lines), Decimal("0"))),
         "documents": list(  # the pupil's documents go with the pupil, whom the requester may open
-            StoredFile.objects.filter(
-                owner_type__app_label="pupils", owner_type__model="pupil", owner_id=str(pupil.pk)
-            ).order_by("-uploaded_at")
+            files_of(pupil)
         ),
         "contact_log": list(
             policy.visible(user, ContactLogEntry.objects.filter(pupil=pupil)).order_by("-happened_on")[:30]
@@ -66,12 +65,12 @@ def review_report_context(review: AnnualReview) -> dict[str, Any]:
         "ehc_plan": plan,
         "pupil": plan.pupil,
         "school": plan.pupil.school,
-        **ehc_selectors.review_detail(review),
+        **selectors.review_detail(review),
     }
 
 
 def render_ehc_document(job: PdfJob) -> bytes:
-    """Raises LookupError when the requester can no longer see the record."""
+    """Raises NoLongerVisible when the requester can no longer see the record."""
     user = job.requested_by
     if job.kind == EVIDENCE_PACK:
         request = (
@@ -80,7 +79,7 @@ def render_ehc_document(job: PdfJob) -> bytes:
             .first()
         )
         if request is None:
-            raise LookupError(job.subject_id)
+            raise NoLongerVisible(job.subject_id)
         return render_pdf(
             "reviews/pdf/evidence_pack.html", {"title": job.title, **evidence_pack_context(user, request)}
         )
@@ -91,6 +90,6 @@ def render_ehc_document(job: PdfJob) -> bytes:
             .first()
         )
         if review is None:
-            raise LookupError(job.subject_id)
+            raise NoLongerVisible(job.subject_id)
         return render_pdf("reviews/pdf/review_report.html", {"title": job.title, **review_report_context(review)})
-    raise LookupError(job.kind)
+    raise ValueError(f"No EHC document of kind {job.kind!r}")

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
-from reviews.models.plans import Progress
+from reviews.apdr.models import Progress
 from schools.models import User
 from send.models import PublicIdModel, TenantModel
 

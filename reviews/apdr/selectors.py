@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from provision.models import Session
 from pupils.models import Pupil, SenStatus
-from reviews.models import Contribution, Plan, PlanState, Target
+from reviews.apdr.models import Contribution, Plan, PlanState, Target
 from schools.models import ClassStaff, ClassStaffRole
 from send import policy
 
@@ -36,16 +36,17 @@ def plan_detail(plan: Plan) -> dict[str, Any]:
         .prefetch_related("attendance__member")
         .order_by("-date")[:40]
     )
-    for session in sessions:
-        session.pupil_present = next(  # type: ignore[attr-defined]
-            (a.present for a in session.attendance.all() if a.member.pupil_id == plan.pupil_id), None
-        )
+    # each session with whether the pupil was there (None: not in the group that day)
+    attended = [
+        (session, next((a.present for a in session.attendance.all() if a.member.pupil_id == plan.pupil_id), None))
+        for session in sessions
+    ]
     return {
         "targets": targets,
         "evidence": list(plan.evidence.select_related("recorded_by")),
         "contributions": list(plan.contributions.select_related("recorded_by")),
         "transitions": list(plan.transitions.select_related("by")),
-        "sessions": sessions,
+        "sessions": attended,
         "contact_log": [s.contact_log_entry for s in sources if s.contact_log_entry_id],
         "documents": [s.document for s in sources if s.document_id],
     }
@@ -71,7 +72,6 @@ def due_and_overdue(user: Any, today: dt.date) -> list[tuple[str, str, list[Plan
         klass = plan.pupil.school_class
         label = f"{klass.name} ({plan.pupil.school.name})" if klass else f"No class ({plan.pupil.school.name})"
         teacher = ", ".join(teachers.get(klass.pk, [])) if klass else ""
-        plan.overdue = plan.review_on < today  # type: ignore[attr-defined]
         grouped[(label, teacher or "No class teacher")].append(plan)
     return [(label, teacher, plans) for (label, teacher), plans in sorted(grouped.items())]
 

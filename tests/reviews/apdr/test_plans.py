@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import selectors, services
+from reviews.apdr import selectors, services
+from reviews.apdr.tasks import render_plan_pdf, scan_trust
+from reviews.deadlines.tasks import scan_statutory_trust, send_digests
 from reviews.models import Deadline, Plan, PlanState, PlanTransition, Reminder, Target
-from reviews.tasks import render_plan_pdf, scan_statutory_trust, scan_trust, send_digests
 from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from tests.conftest import client_for
@@ -70,15 +71,21 @@ def test_each_transition_is_allowed_or_refused_by_role(
         assert state(world) == before
 
 
-@pytest.mark.parametrize(("action", "wrong"), [
-    ("submit", PlanState.ACTIVE), ("sign_off", PlanState.ACTIVE), ("return", PlanState.DRAFT),
-    ("start_review", PlanState.DRAFT), ("sign_off", PlanState.REVIEWED),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("action", "wrong"),
+    [
+        ("submit", PlanState.ACTIVE),
+        ("sign_off", PlanState.ACTIVE),
+        ("return", PlanState.DRAFT),
+        ("start_review", PlanState.DRAFT),
+        ("sign_off", PlanState.REVIEWED),
+    ],
+)
 def test_a_transition_from_the_wrong_state_is_refused_with_a_reason(world: Any, action: str, wrong: str) -> None:
     set_state(world, wrong)
     response = act(world, "senco", action)
     assert state(world) == wrong
-    message = [str(m) for m in response.wsgi_request._messages]  # type: ignore[attr-defined]
+    message = [str(m) for m in response.wsgi_request._messages]
     assert message and message[0].startswith("You cannot")
 
 
@@ -87,7 +94,7 @@ def test_signing_off_a_plan_with_no_target_is_refused(world: Any) -> None:
         Target.objects.filter(plan=world.a.plan).delete()
     response = act(world, "senco", "sign_off")
     assert state(world) == PlanState.DRAFT
-    assert "Add at least one target" in str(next(iter(response.wsgi_request._messages)))  # type: ignore[attr-defined]
+    assert "Add at least one target" in str(next(iter(response.wsgi_request._messages)))
 
 
 def test_returning_needs_a_comment_for_the_teacher(world: Any) -> None:
@@ -112,10 +119,15 @@ def test_closing_a_review_carries_the_chosen_unmet_targets_forward(world: Any) -
         )
     target = world.a.target
     data = {
-        "reviewed_on": "2026-11-20", "what_worked": "Now and next board", "next_steps": "Smaller steps",
-        f"progress_{target.pk}": "partly", f"note_{target.pk}": "3 of 5", f"carry_{target.pk}": "on",
-        f"progress_{second.pk}": "met", f"progress_{third.pk}": "not_met",
-    }  # fmt: skip
+        "reviewed_on": "2026-11-20",
+        "what_worked": "Now and next board",
+        "next_steps": "Smaller steps",
+        f"progress_{target.pk}": "partly",
+        f"note_{target.pk}": "3 of 5",
+        f"carry_{target.pk}": "on",
+        f"progress_{second.pk}": "met",
+        f"progress_{third.pk}": "not_met",
+    }
     response = client_for(world.a.users["teacher"]).post(
         reverse("reviews:plan_review", kwargs={"plan_uuid": world.a.plan.uuid}), data
     )
@@ -248,9 +260,14 @@ def test_a_plans_review_date_follows_it_in_the_deadline_table(world: Any) -> Non
     with tenant_context(world.a.trust.pk):
         assert Deadline.objects.get(plan=plan).state == "open"
         services.close_review(
-            plan, by=world.a.users["teacher"], reviewed_on=TODAY, progress={world.a.target.pk: ("met", "")},
-            what_worked="", next_steps="", carry_forward=set(),
-        )  # fmt: skip
+            plan,
+            by=world.a.users["teacher"],
+            reviewed_on=TODAY,
+            progress={world.a.target.pk: ("met", "")},
+            what_worked="",
+            next_steps="",
+            carry_forward=set(),
+        )
         assert (Deadline.objects.get(plan=plan).state, Deadline.objects.get(plan=plan).met_on) == ("met", TODAY)
 
 
@@ -326,10 +343,14 @@ def test_the_trust_admin_sets_the_plan_name_and_review_lead_time(world: Any) -> 
     school = world.a.school
     url = reverse("schools:school_edit", kwargs={"school_uuid": school.uuid})
     data = {
-        "name": school.name, "urn": school.urn, "la_code": school.la_code,
-        "establishment_number": school.establishment_number, "phase": school.phase,
-        "plan_label": "IEP", "plan_review_days_before_term_end": "10",
-    }  # fmt: skip
+        "name": school.name,
+        "urn": school.urn,
+        "la_code": school.la_code,
+        "establishment_number": school.establishment_number,
+        "phase": school.phase,
+        "plan_label": "IEP",
+        "plan_review_days_before_term_end": "10",
+    }
     assert client_for(world.a.users["admin"]).post(url, data).status_code == 302
     with tenant_context(world.a.trust.pk):
         saved = School.objects.get(pk=school.pk)
@@ -349,9 +370,11 @@ def test_the_assessment_links_the_documents_and_conversations_it_used(world: Any
         )
     url = reverse("reviews:plan_edit", kwargs={"plan_uuid": world.a.plan.uuid})
     data = {
-        "starts_on": "2026-09-07", "review_on": "2026-12-11", "contact_log_used": [talk.pk],
+        "starts_on": "2026-09-07",
+        "review_on": "2026-12-11",
+        "contact_log_used": [talk.pk],
         "documents_used": [world.a.file.pk],
-    }  # fmt: skip
+    }
     teacher = client_for(world.a.users["teacher"])
     assert teacher.post(url, data).status_code == 302
     body = teacher.get(reverse("reviews:plan", kwargs={"plan_uuid": world.a.plan.uuid})).content.decode()

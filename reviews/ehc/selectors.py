@@ -1,31 +1,23 @@
-"""Reads for EHC requests, plans and reviews, the statutory calendar, a person's reminders and calendar feed:
-tenant-scoped, permission-filtered, each list in a fixed number of queries."""
+"""Reads for EHC requests, plans and reviews: tenant-scoped, permission-filtered, each list in a fixed number of
+queries."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
-
 from pupils.models import Pupil
-from reviews.models import (
-    SCHOOL_KINDS,
+from reviews.deadlines.models import Deadline, DeadlineState
+from reviews.deadlines.selectors import DEADLINE_RELATED
+from reviews.ehc.models import (
     SECTION_FIELDS,
     AnnualReview,
-    Deadline,
-    DeadlineState,
     EhcAssessmentRequest,
     EhcOutcome,
     EhcPlan,
     OutcomeProgress,
-    Reminder,
     ReviewState,
 )
 from send import policy
-
-DEADLINE_RELATED = ("pupil", "school", "review__ehc_plan", "ehc_plan", "request", "plan")
 
 
 def ehc_of_pupil(user: Any, pupil: Pupil) -> dict[str, Any]:
@@ -73,7 +65,7 @@ def plan_detail(plan: EhcPlan) -> dict[str, Any]:
 
 
 def _targets_by_outcome(outcomes: list[EhcOutcome]) -> dict[int, list[Any]]:
-    from reviews.models import Target
+    from reviews.apdr.models import Target
 
     found: dict[int, list[Any]] = {}
     for target in Target.objects.filter(ehc_outcome__in=outcomes).select_related("plan").order_by("-plan__cycle"):
@@ -94,53 +86,3 @@ def review_detail(review: AnnualReview) -> dict[str, Any]:
         "deadlines": list(review.deadlines.select_related(*DEADLINE_RELATED).order_by("due_on", "pk")),
         "provision": list(plan.provision.select_related("outcome", "group__intervention")),
     }
-
-
-@dataclass
-class SchoolCalendarRows:
-    school: Any
-    overdue: list[Deadline] = field(default_factory=list)
-    this_week: list[Deadline] = field(default_factory=list)
-    coming: list[Deadline] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.overdue) + len(self.this_week) + len(self.coming)
-
-
-def tracked_deadlines(user: Any) -> QuerySet[Deadline]:
-    return policy.visible(user, Deadline.objects.filter(state=DeadlineState.OPEN), "track").select_related(
-        *DEADLINE_RELATED
-    )
-
-
-def statutory_calendar(user: Any, today: dt.date, weeks: int = 4) -> list[SchoolCalendarRows]:
-    """Open statutory deadlines overdue, due this week (to Sunday) and in the next `weeks` weeks, by school. One
-    query. SEN support plan reviews are on the Plans page instead."""
-    end_of_week = today + dt.timedelta(days=6 - today.weekday())
-    horizon = end_of_week + dt.timedelta(weeks=weeks)
-    by_school: dict[int, SchoolCalendarRows] = {}
-    statutory = tracked_deadlines(user).exclude(kind__in=SCHOOL_KINDS).filter(due_on__lte=horizon)
-    for deadline in statutory.order_by("school__name", "due_on", "pk"):
-        rows = by_school.setdefault(deadline.school_id, SchoolCalendarRows(deadline.school))
-        if deadline.due_on < today:
-            rows.overdue.append(deadline)
-        elif deadline.due_on <= end_of_week:
-            rows.this_week.append(deadline)
-        else:
-            rows.coming.append(deadline)
-    return list(by_school.values())
-
-
-def inbox(user: Any, limit: int = 200) -> list[Reminder]:
-    """The person's reminders, of pupils they may still open (a teacher who changed class no longer sees them)."""
-    return list(
-        policy.visible(user, Reminder)
-        .filter(deadline__in=policy.visible(user, Deadline, "view").values("pk"))
-        .select_related(*(f"deadline__{name}" for name in DEADLINE_RELATED))
-        .order_by("read_at", "-created_at", "-pk")[:limit]
-    )
-
-
-def unread_count(user: Any) -> int:
-    return policy.visible(user, Reminder).filter(read_at__isnull=True).count()

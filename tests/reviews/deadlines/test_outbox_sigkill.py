@@ -1,5 +1,5 @@
 """The digest outbox under a real crash: a real Celery worker (prefork) is SIGKILLed while it hands a digest over,
-and every digest still goes out exactly once (reviews.deadline_services, reviews.tasks.send_digests).
+and every digest still goes out exactly once (reviews.deadlines.outbox, reviews.deadlines.tasks.send_digests).
 
 The worker is another process, so the data it reads must be committed. pytest-django's `transaction=True` would
 commit, but afterwards it empties the database with TRUNCATE as the connection's role: the app role the suite
@@ -32,10 +32,10 @@ from django.utils import timezone
 from kombu import Exchange, Queue
 from psycopg import sql
 
-from reviews.deadline_services import build_digests, scan_deadlines
-from reviews.ehc_services import current_plan, save_plan
+from reviews.deadlines.outbox import build_digests, scan_deadlines
+from reviews.deadlines.tasks import send_digests
+from reviews.ehc.services import current_plan, save_plan
 from reviews.models import Digest
-from reviews.tasks import send_digests
 from schools.models import Membership, Role
 from send.dates import add_months
 from send.tenancy import tenant_context
@@ -46,7 +46,7 @@ from tests.reviews.slow_mail import PAUSE_ONCE, PAUSED_PID, outbox, read_message
 # the other tests that run a real worker on the test broker, it keeps to one xdist worker (--dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("celery_broker")] if os.environ.get("PYTEST_XDIST_WORKER") else []
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PAUSE_AT = 3  # the worker is killed while handing over the third digest
 EXTRA_SENCOS = 2
 

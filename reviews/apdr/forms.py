@@ -7,12 +7,9 @@ from django.db.models import QuerySet
 
 from provision.models import InterventionGroup
 from pupils.models import ContactLogEntry
-from reviews.models import EvidenceKind, Gathered, Progress, Target, Voice
+from reviews.apdr.models import EvidenceKind, Gathered, Progress, Target, Voice
+from send.forms import DateInput, limit_choices
 from send.uploads import StoredFile
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _text(label: str, help_text: str = "", rows: int = 4) -> forms.CharField:
@@ -49,11 +46,14 @@ class PlanForm(forms.Form):
         self, *args: Any, contact_log: QuerySet[ContactLogEntry], documents: QuerySet[StoredFile], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["documents_used"].queryset = documents  # type: ignore[attr-defined]
-        self.fields["documents_used"].label_from_instance = lambda d: f"{d.original_name} ({d.uploaded_at:%-d %b %Y})"  # type: ignore[attr-defined]
-        field = self.fields["contact_log_used"]
-        field.queryset = contact_log  # type: ignore[attr-defined]
-        field.label_from_instance = lambda e: f"{e.happened_on:%-d %b %Y}, {e.with_whom}: {e.summary[:60]}"  # type: ignore[attr-defined]
+        limit_choices(
+            self.fields["documents_used"], documents, label=lambda d: f"{d.original_name} ({d.uploaded_at:%-d %b %Y})"
+        )
+        limit_choices(
+            self.fields["contact_log_used"],
+            contact_log,
+            label=lambda e: f"{e.happened_on:%-d %b %Y}, {e.with_whom}: {e.summary[:60]}",
+        )
 
 
 class TargetForm(forms.Form):
@@ -72,7 +72,7 @@ class TargetForm(forms.Form):
 
     def __init__(self, *args: Any, groups: QuerySet[InterventionGroup], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provision"].queryset = groups  # type: ignore[attr-defined]
+        limit_choices(self.fields["provision"], groups)
 
 
 class EvidenceForm(forms.Form):
