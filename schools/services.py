@@ -223,11 +223,16 @@ def invite_staff(
 def _invite_from_another_trust(
     user: User, role: str, school: School | None, invited_by: User, base_url: str, request: Any
 ) -> Invitation:
-    if Invitation.objects.filter(
+    waiting = Invitation.objects.filter(
         user=user, role=role, school=school, accepted_at__isnull=True, declined_at__isnull=True
-    ).exists():
+    ).first()
+    if waiting is not None and waiting.created_at >= timezone.now() - dt.timedelta(days=INVITATION_DAYS):
         raise ValidationError({"email": "This person has already been invited to this role and has not answered yet."})
-    invitation = Invitation.objects.create(user=user, role=role, school=school, invited_by=invited_by)
+    if waiting is not None:  # lapsed: offered again, from today
+        Invitation.objects.filter(pk=waiting.pk).update(created_at=timezone.now(), invited_by=invited_by)
+        invitation = Invitation.objects.get(pk=waiting.pk)
+    else:
+        invitation = Invitation.objects.create(user=user, role=role, school=school, invited_by=invited_by)
     record_security_event(request, "invitation_sent", subject=user, actor=invited_by, detail=_role_detail(role, school))
     trust = invitation.trust
     where = f"{school.name} ({trust.name})" if school else trust.name

@@ -89,7 +89,7 @@ class PdfJob(models.Model):
 
 def static_roots() -> list[Path]:
     """Where our own static files live: the only files a PDF may embed."""
-    roots = [Path(settings.STATIC_ROOT)]
+    roots = [Path(str(settings.STATIC_ROOT))]
     for entry in settings.STATICFILES_DIRS:
         folder = entry[1] if isinstance(entry, (tuple, list)) else entry
         roots.append(Path(str(folder)))

@@ -130,17 +130,20 @@ def new_feed_token(user: Any) -> str:
     return token
 
 
+NO_FEED = ""  # a preference without a calendar address
+
+
 def stop_feeds(user: Any) -> int:
     """Stop every calendar address the person made, in every trust (found through the own-rows policy)."""
     with own_rows_context(user.pk), scopes_disabled():
         trust_ids = list(
             NotificationPreference.objects.filter(user_id=user.pk)
-            .exclude(feed_token_hash="")
+            .exclude(feed_token_hash=NO_FEED)
             .values_list("trust_id", flat=True)
         )
     for trust_id in trust_ids:
         with tenant_context(trust_id):
-            NotificationPreference.objects.filter(user_id=user.pk).update(feed_token_hash="")
+            NotificationPreference.objects.filter(user_id=user.pk).update(feed_token_hash=NO_FEED)
     return len(trust_ids)
 
 

@@ -3,6 +3,7 @@ session, a forged header. Each test fails on the code before it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -188,6 +189,22 @@ class TestOtherTrustsPeople:
         with tenant_context(world.a.trust.pk):
             assert Membership.objects.filter(user=victim, role="senco", school=world.a.school).exists()
         assert events(world.a, "invitation_accepted")[0].subject == victim
+
+    def test_a_lapsed_invitation_cannot_be_accepted_and_can_be_offered_again(self, world):
+        victim = world.b.users["senco"]
+        with tenant_context(world.a.trust.pk):
+            invitation = Invitation.objects.create(user=victim, role="senco", school=world.a.school)
+            Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+        person = client_for(victim)
+        assert world.a.trust.name not in person.get(reverse("invitations")).content.decode()
+        person.post(reverse("invitations"), {"invitation": str(invitation.uuid), "answer": "accept"})
+        with tenant_context(world.a.trust.pk):
+            assert not Membership.objects.filter(user=victim).exists()
+        data = {"full_name": "X", "email": victim.email, "role": "senco", "school": world.a.school.pk}
+        assert client_for(world.a.users["admin"]).post(reverse("schools:staff_invite"), data).status_code == 302
+        assert world.a.trust.name in person.get(reverse("invitations")).content.decode()
+        again = client_for(world.a.users["admin"]).post(reverse("schools:staff_invite"), data)
+        assert "already been invited" in again.content.decode()
 
     def test_someone_else_cannot_answer_an_invitation(self, world):
         victim = world.b.users["senco"]

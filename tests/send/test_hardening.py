@@ -86,8 +86,20 @@ def test_a_school_name_full_of_css_renders_as_text_and_fetches_nothing(world, li
             {"pupil": pupil, "lines": [], "total": 0, "title": "Costed provision", "school": school},
         )
     assert hits == []
-    squeezed = pdf_text(pdf).replace(" ", "").replace("\n", "")
+    text = pdf_text(pdf)
+    squeezed = text.replace(" ", "").replace("\n", "")
     assert "background:url(" in squeezed and "/leak)" in squeezed  # the name, as text
+    assert squeezed.count('Evil";}}') >= 2  # in the running header too, whole: not cut off, not entity-escaped
+    assert "&quot;" not in text
+
+
+def test_a_school_name_full_of_html_renders_as_text_on_pages(world):
+    with tenant_context(world.a.trust.pk):
+        School.objects.filter(pk=world.a.school.pk).update(name="<script>alert(1)</script><style>*{x:url(//e)}</style>")
+    for user, name in (("admin", "schools:admin_home"), ("senco", "switch")):
+        html = client_for(world.a.users[user]).get(reverse(name)).content.decode()
+        assert "<script>alert(1)" not in html and "<style>*" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_no_template_variable_is_inside_a_style_sheet():
@@ -290,7 +302,7 @@ def test_the_class_passports_page_logs_each_pupil_it_shows(world):
     assert str(world.a.pupils[1].uuid) not in shown  # no SEN: not on the page
 
 
-def enable_photos_and_upload(world: Any) -> StoredFile:
+def enable_photos_and_upload(world: Any) -> Any:
     with tenant_context(world.a.trust.pk):
         world.a.school.pupil_photos = True
         world.a.school.save(update_fields=["pupil_photos"])
@@ -476,3 +488,18 @@ def test_a_password_is_never_changed_by_an_administrator_of_another_trust(world,
         )
     assert mail.outbox == [] and User.objects.get(pk=person.pk).password == before
     assert Client().post(reverse("login"), {"username": person.email, "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil.example"])
+def test_a_foreign_next_after_step_up_or_sign_in_goes_home(world, target):
+    from tests.schools.test_security import code, enrol
+
+    teacher = world.a.users["teacher"]
+    enrol(teacher)
+    client = client_for(teacher)
+    confirmed = client.post(reverse("reauthenticate"), {"password": PASSWORD, "token": code(), "next": target})
+    assert confirmed.status_code == 302 and confirmed.url == reverse("home")
+    signed_in = Client().post(
+        f"{reverse('login')}?next={target}", {"username": world.a.users["governor"].email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302 and signed_in.url == reverse("home")
