@@ -3,11 +3,12 @@ pupils, 15 % of them on the SEND register with their needs, SEN support plans, E
 deadlines of their annual reviews, and provision (groups and members); then, with --measure, the register, the API
 list, the home page and the morning scan timed at that size.
 
-Run as the owner of a database made for it (never the development one):
+Load it as the owner of a database made for it (never the development one), then measure as the app role:
 
     DATABASE_NAME=send_national python scripts/dbsetup.py
     DATABASE_URL=postgresql://send_owner:…/send_national python manage.py migrate
-    DATABASE_URL=postgresql://send_owner:…/send_national python manage.py generate_national --measure
+    DATABASE_URL=postgresql://send_owner:…/send_national python manage.py generate_national
+    DATABASE_URL=postgresql://send_app:…/send_national python manage.py generate_national --measure
 
 Rows are written through COPY with Django's own conversion of each field (defaults, UUIDs, timestamps), with the
 tables' user triggers (the audit history, tombstones) off while loading: generated rows have no history. Row-level
@@ -99,13 +100,16 @@ class Command(BaseCommand):
             raise CommandError("Run this in a database made for it (DEBUG=1), never the development one.")
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_user")
-            if cursor.fetchone()[0] == settings.DATABASE_APP_ROLE:
-                raise CommandError("Run this as the owner role (DATABASE_URL=$OWNER_DATABASE_URL), like migrate.")
+            as_app = cursor.fetchone()[0] == settings.DATABASE_APP_ROLE
         if not Trust.objects.filter(slug__startswith="national-").exists():
+            if as_app:
+                raise CommandError("Load as the owner role (DATABASE_URL=$OWNER_DATABASE_URL), like migrate.")
             started = time.perf_counter()
             self.load(options)
             self.say(f"Loaded in {time.perf_counter() - started:.0f} s.")
         if options["measure"]:
+            if not as_app:
+                raise CommandError("Measure as the app role (DATABASE_URL=$APP_DATABASE_URL), as the pages run.")
             self.measure(options["repeat"])
 
     def say(self, message: str) -> None:
