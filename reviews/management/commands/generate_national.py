@@ -142,7 +142,7 @@ class Command(BaseCommand):
                     )
 
     def load(self, options: dict[str, Any]) -> None:
-        rng = random.Random(2026)  # noqa: S311 - made-up data, reproducible
+        rng = random.Random(2026)  # noqa: S311  # nosec B311 - made-up data, reproducible
         ids = Ids()
         now = timezone.now()
         today = timezone.localdate()
