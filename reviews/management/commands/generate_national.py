@@ -299,7 +299,7 @@ class Command(BaseCommand):
     ) -> None:
         by_school: dict[int, list[SchoolClass]] = {}
         for school_class in classes:
-            by_school.setdefault(school_class.school_id, []).append(school_class)  # type: ignore[arg-type]
+            by_school.setdefault(school_class.school_id, []).append(school_class)
         pupils: list[Pupil] = []
         register: list[Pupil] = []
         for n, school in enumerate(schools):
@@ -404,7 +404,7 @@ class Command(BaseCommand):
         groups, members = [], []
         register_by_school: dict[int, list[Pupil]] = {}
         for pupil in register:
-            register_by_school.setdefault(pupil.school_id, []).append(pupil)  # type: ignore[arg-type]
+            register_by_school.setdefault(pupil.school_id, []).append(pupil)
         for school in schools:
             on_register = register_by_school.get(school.pk, [])
             for g in range(GROUPS_PER_SCHOOL):
