@@ -147,10 +147,16 @@ def cost_groups(
 # What a map shows of each member's pupil: the columns it does not show (and their timestamps, slow to read) stay
 # in the database.
 MAP_PUPIL_UNUSED = (
-    "pupil__date_of_birth", "pupil__admission_date", "pupil__leaving_date", "pupil__mis_id",
-    "pupil__sen_status_since", "pupil__photo", "pupil__updated_at", "pupil__school_class__updated_at",
+    "pupil__date_of_birth",
+    "pupil__admission_date",
+    "pupil__leaving_date",
+    "pupil__mis_id",
+    "pupil__sen_status_since",
+    "pupil__photo",
+    "pupil__updated_at",
+    "pupil__school_class__updated_at",
     "pupil__school_class__mis_id",
-)  # fmt: skip
+)
 
 
 def groups_in_period(user: Any, period: tuple[dt.date, dt.date], action: str = "view") -> QuerySet[InterventionGroup]:

@@ -78,8 +78,27 @@ def register_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[str]]:
     Only text typed by people can start like a formula; dates, codes and flags are written as they are.
     """
     yield COLUMNS
-    for (school, urn, upn, last, first, preferred_first, preferred_last, born, year, klass, status, since,
-         primary, secondary, monitoring, lac, plac, eal, pp) in rows:  # fmt: skip
+    for (
+        school,
+        urn,
+        upn,
+        last,
+        first,
+        preferred_first,
+        preferred_last,
+        born,
+        year,
+        klass,
+        status,
+        since,
+        primary,
+        secondary,
+        monitoring,
+        lac,
+        plac,
+        eal,
+        pp,
+    ) in rows:
         yield [
             safe_cell(school),
             urn,

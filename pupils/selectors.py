@@ -123,15 +123,40 @@ class RegisterRow:
     flags: str
 
     COLUMNS = (
-        "uuid", "legal_first_name", "legal_last_name", "preferred_first_name", "preferred_last_name", "school__name",
-        "year_group", "school_class__name", "sen_status", "primary_need_code", "secondary_need_code",
-        "is_looked_after", "is_previously_looked_after", "on_monitoring_list",
-    )  # fmt: skip
+        "uuid",
+        "legal_first_name",
+        "legal_last_name",
+        "preferred_first_name",
+        "preferred_last_name",
+        "school__name",
+        "year_group",
+        "school_class__name",
+        "sen_status",
+        "primary_need_code",
+        "secondary_need_code",
+        "is_looked_after",
+        "is_previously_looked_after",
+        "on_monitoring_list",
+    )
 
     @classmethod
     def from_values(cls, values: tuple[Any, ...]) -> RegisterRow:
-        (key, first, last, preferred_first, preferred_last, school, year, klass, status, primary, secondary,
-         lac, plac, monitoring) = values  # fmt: skip
+        (
+            key,
+            first,
+            last,
+            preferred_first,
+            preferred_last,
+            school,
+            year,
+            klass,
+            status,
+            primary,
+            secondary,
+            lac,
+            plac,
+            monitoring,
+        ) = values
         needs = [f"{primary} (primary)"] if primary else []
         needs += [secondary] if secondary else []
         flags = [label for label, held in (("LAC", lac), ("PLAC", plac), ("Monitoring", monitoring)) if held]

@@ -218,9 +218,11 @@ def plan_relink(records: Records, result: BulkResult, switches: list[MisSwitch],
             }
         elif holder is not None and not stale_holder:
             refused[index] = {
-                "mis_id": [f"This mis_id belongs to another {label} of this trust, so it cannot be given to the "
-                           f"{label} with this {key}."]
-            }  # fmt: skip
+                "mis_id": [
+                    f"This mis_id belongs to another {label} of this trust, so it cannot be given to the "
+                    f"{label} with this {key}."
+                ]
+            }
         else:
             claims.setdefault(row.pk, []).append(Claim(index, fields, switch, row))
             if holder is not None:

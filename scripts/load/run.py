@@ -80,11 +80,30 @@ def one_run(server: subprocess.Popen[bytes], users: int, think: bool) -> list[st
     before = cpu_of(server)
     env = {**os.environ, "LOAD_HOST": HOST, "LOAD_THINK": "1" if think else "0", "LOAD_USERS": str(max(USERS))}
     subprocess.run(  # nosec B603 - locust against the loopback, for RUN_TIME
-        [str(BIN / "locust"), "-f", str(BASE / "scripts" / "load" / "locustfile.py"), "--headless", "--only-summary",
-         "-u", str(users), "-r", str(users), "--run-time", RUN_TIME, "--csv", str(prefix), "--stop-timeout", "5",
-         "--loglevel", "WARNING"],
-        cwd=BASE, env=env, check=False, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(BASE / "scripts" / "load" / "locustfile.py"),
+            "--headless",
+            "--only-summary",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "--run-time",
+            RUN_TIME,
+            "--csv",
+            str(prefix),
+            "--stop-timeout",
+            "5",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=BASE,
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
     used = cpu_of(server) - before
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -110,8 +129,11 @@ def main() -> int:
     run("manage.py", "seed_load_users", "--users", str(max(USERS)), env={"DEBUG": "1"})
     server = subprocess.Popen(  # nosec B603 - gunicorn as docker-compose.yml's web service, on the loopback
         [str(BIN / "gunicorn"), "send.wsgi:application", "--bind", f"127.0.0.1:{PORT}", "--workers", "3"],
-        cwd=BASE, env={**os.environ, **PRODUCTION}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        cwd=BASE,
+        env={**os.environ, **PRODUCTION},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     report = [f"gunicorn, 3 workers, DEBUG off, on {HOST}; {os.cpu_count()} CPUs on this machine"]
     try:
         wait_until_up(server)

@@ -73,11 +73,22 @@ def build_school_on_the_old_mis(world: Any, old: Any) -> tuple[dict[str, Any], d
     from reviews.ehc import services as ehc_services
 
     a = world.a
-    staff = {"mis_id": "SIMS-S1", "school": str(a.school.uuid), "email": "j.smith@alpha.example",
-             "full_name": "Jo Smith", "role": "teacher"}  # fmt: skip
+    staff = {
+        "mis_id": "SIMS-S1",
+        "school": str(a.school.uuid),
+        "email": "j.smith@alpha.example",
+        "full_name": "Jo Smith",
+        "role": "teacher",
+    }
     assert results(old.post("/api/v1/staff/bulk/", [staff], format="json"))[0]["status"] == "created"
-    klass = {"mis_id": "SIMS-C1", "school": str(a.school.uuid), "school_year": "2026-27", "name": "4B",
-             "year_group": "4", "teachers": ["SIMS-S1"]}  # fmt: skip
+    klass = {
+        "mis_id": "SIMS-C1",
+        "school": str(a.school.uuid),
+        "school_year": "2026-27",
+        "name": "4B",
+        "year_group": "4",
+        "teachers": ["SIMS-S1"],
+    }
     assert results(old.post("/api/v1/classes/bulk/", [klass], format="json"))[0]["status"] == "created"
     records = [pupil_record(a, f"SIMS-{i}", 500 + i, class_mis_id="SIMS-C1") for i in range(150)]
     response = old.post("/api/v1/pupils/bulk/", records, format="json")
@@ -87,15 +98,25 @@ def build_school_on_the_old_mis(world: Any, old: Any) -> tuple[dict[str, Any], d
         need = NeedType.objects.get(code="SPLD")
         for i, pupil in enumerate(Pupil.objects.filter(mis_id__startswith="SIMS-").order_by("pk")):
             pupil_services.change_register_entry(
-                pupil, status="K", primary_need=need, secondary_need=None, on_monitoring_list=False,
-                starts_on=dt.date(2026, 9, 1), reason="Reading age two years behind", recorded_by=senco,
-            )  # fmt: skip
+                pupil,
+                status="K",
+                primary_need=need,
+                secondary_need=None,
+                on_monitoring_list=False,
+                starts_on=dt.date(2026, 9, 1),
+                reason="Reading age two years behind",
+                recorded_by=senco,
+            )
             review_services.start_plan(pupil, by=senco, starts_on=dt.date(2026, 9, 7), review_on=dt.date(2026, 12, 11))
             if i % 5 == 0:
                 ehc_services.save_request(
-                    pupil, None, by=senco, requested_by="school", local_authority="Norfolk",
+                    pupil,
+                    None,
+                    by=senco,
+                    requested_by="school",
+                    local_authority="Norfolk",
                     received_on=dt.date(2026, 9, 14),
-                )  # fmt: skip
+                )
     return {**staff, "mis_id": "ARBOR-S1"}, {**klass, "mis_id": "ARBOR-C1", "teachers": ["ARBOR-S1"]}, records
 
 
@@ -226,8 +247,10 @@ def test_two_new_records_claiming_one_upn_are_both_rejected_with_field_errors(wo
     assert [r["status"] for r in outcome] == ["rejected", "rejected"]
     for row in outcome:
         assert list(row["errors"]) == ["upn"]
-        assert "2 records of this request (mis_ids ARBOR-0, ARBOR-OTHER) claim the existing pupil" in row["errors"][
-            "upn"][0]  # fmt: skip
+        assert (
+            "2 records of this request (mis_ids ARBOR-0, ARBOR-OTHER) claim the existing pupil"
+            in row["errors"]["upn"][0]
+        )
     with tenant_context(a.trust.pk):
         pupil = Pupil.objects.get(pk=a.pupils[0].pk)
         assert (pupil.mis_id, pupil.legal_first_name) == ("", "Pupil0")
@@ -308,14 +331,25 @@ def test_staff_are_adopted_by_email_and_classes_by_name_year_group_and_school_ye
         SchoolClass.objects.filter(pk=a.other_class.pk).update(mis_id="SIMS-OAK")
         senco_email = a.users["senco"].email
     declare(a, client)
-    teacher = {"mis_id": "ARBOR-T", "school": str(a.school.uuid), "email": a.users["teacher"].email.upper(),
-               "full_name": "T", "role": "teacher"}  # fmt: skip
+    teacher = {
+        "mis_id": "ARBOR-T",
+        "school": str(a.school.uuid),
+        "email": a.users["teacher"].email.upper(),
+        "full_name": "T",
+        "role": "teacher",
+    }
     senco = {**teacher, "mis_id": "ARBOR-SENCO", "email": senco_email}  # a SENCO's role is never the MIS's
     staff = results(http.post("/api/v1/staff/bulk/", [teacher, senco], format="json"))
     assert (staff[0]["status"], staff[0]["id"]) == ("adopted", str(a.memberships["teacher"].uuid))
     assert staff[1]["status"] == "created"  # a new teacher role beside the SENCO role
-    rowan = {"mis_id": "ARBOR-ROWAN", "school": str(a.school.uuid), "school_year": "2026-27", "name": "Rowan",
-             "year_group": "4", "teachers": ["ARBOR-T"]}  # fmt: skip
+    rowan = {
+        "mis_id": "ARBOR-ROWAN",
+        "school": str(a.school.uuid),
+        "school_year": "2026-27",
+        "name": "Rowan",
+        "year_group": "4",
+        "teachers": ["ARBOR-T"],
+    }
     oak_in_another_year_group = {**rowan, "mis_id": "ARBOR-OAK", "name": "Oak", "year_group": "6"}
     classes = results(http.post("/api/v1/classes/bulk/", [rowan, oak_in_another_year_group], format="json"))
     assert (classes[0]["status"], classes[0]["id"]) == ("adopted", str(a.school_class.uuid))
@@ -347,12 +381,22 @@ def test_a_switch_in_one_trust_never_adopts_another_trusts_records(world: Any) -
     outcome = results(http.post("/api/v1/pupils/bulk/", [into_a, into_b], format="json"))
     assert outcome[0]["status"] == "created" and outcome[0]["id"] != str(b_pupil.uuid)  # a new pupil of A
     assert outcome[1]["errors"] == {"school": ["No school with this id that this client may write to."]}
-    teacher = {"mis_id": "X-T", "school": str(b.school.uuid), "email": b.users["teacher"].email,
-               "full_name": "T", "role": "teacher"}  # fmt: skip
+    teacher = {
+        "mis_id": "X-T",
+        "school": str(b.school.uuid),
+        "email": b.users["teacher"].email,
+        "full_name": "T",
+        "role": "teacher",
+    }
     staff_errors = results(http.post("/api/v1/staff/bulk/", [teacher], format="json"))[0]["errors"]
     assert set(staff_errors) == {"school", "email"}  # B's school, and a person who is not staff of A
-    rowan = {"mis_id": "X-C", "school": str(b.school.uuid), "school_year": "2026-27", "name": "Rowan",
-             "year_group": "4"}  # fmt: skip
+    rowan = {
+        "mis_id": "X-C",
+        "school": str(b.school.uuid),
+        "school_year": "2026-27",
+        "name": "Rowan",
+        "year_group": "4",
+    }
     assert list(results(http.post("/api/v1/classes/bulk/", [rowan], format="json"))[0]["errors"]) == ["school"]
     with tenant_context(b.trust.pk):
         assert Pupil.objects.get(pk=b_pupil.pk).mis_id == ""
@@ -390,8 +434,15 @@ def test_the_dry_run_answers_what_would_happen_and_writes_nothing(world: Any) ->
         pupil_record(a, "NEW-1", 701),  # created
         {**existing_pupil(a, 1), "upn": "A80120000100X"},  # rejected: a bad UPN
     ]
-    staff = [{"mis_id": "NEW-S", "school": str(a.school.uuid), "email": "new.person@alpha.example",
-              "full_name": "New Person", "role": "ta"}]  # fmt: skip
+    staff = [
+        {
+            "mis_id": "NEW-S",
+            "school": str(a.school.uuid),
+            "email": "new.person@alpha.example",
+            "full_name": "New Person",
+            "role": "ta",
+        }
+    ]
     before = database_state(a)
     dry = http.post("/api/v1/pupils/bulk/?dry_run=1", records, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
     assert dry.status_code == 200 and dry.json()["dry_run"] is True

@@ -432,11 +432,20 @@ def test_a_class_passports_pdf_takes_the_same_queries_for_a_whole_class(world: A
     with tenant_context(world.a.trust.pk):
         extra = list(Pupil.objects.filter(legal_last_name="Budget"))
         group = services.save_group(
-            None, school=world.a.school, intervention=world.a.intervention, staff=[world.a.users["ta"]],
-            name="Phonics", staff_role="Teaching assistant", sessions_per_week=2, session_minutes=20, timetable="",
-            starts_on=dt.date(2026, 9, 7), ends_on=dt.date(2026, 10, 16), funding_source="pp",
+            None,
+            school=world.a.school,
+            intervention=world.a.intervention,
+            staff=[world.a.users["ta"]],
+            name="Phonics",
+            staff_role="Teaching assistant",
+            sessions_per_week=2,
+            session_minutes=20,
+            timetable="",
+            starts_on=dt.date(2026, 9, 7),
+            ends_on=dt.date(2026, 10, 16),
+            funding_source="pp",
             resources_cost_per_pupil=Decimal("0"),
-        )  # fmt: skip
+        )
         for pupil in extra:
             PassportVersion.objects.create(pupil=pupil, number=1, key_strategies="Visual timetable")
             services.add_member(group, pupil=pupil, joined_on=dt.date(2026, 9, 7))

@@ -78,8 +78,11 @@ def test_a_trust_admin_declares_a_switch_after_a_step_up(world: Any) -> None:
     [switch] = switches(world.a)
     assert response.status_code == 302 and response.url == reverse("schools:mis_switch_detail", args=[switch.uuid])
     assert (switch.school_id, switch.api_client_id, switch.state(), switch.note) == (
-        world.a.school.pk, world.a.api_client.pk, "open", "From SIMS to Arbor"
-    )  # fmt: skip
+        world.a.school.pk,
+        world.a.api_client.pk,
+        "open",
+        "From SIMS to Arbor",
+    )
     assert switch.declared_by == world.a.users["admin"]
     assert timezone.localtime(switch.closes_at).date() == TODAY() + dt.timedelta(days=31)  # the end of the last day
     page = admin.get(reverse("schools:mis_switch_list")).content.decode()
@@ -175,18 +178,33 @@ def test_the_switch_pages_keep_their_query_count_as_adoptions_grow(world: Any) -
     with tenant_context(world.a.trust.pk):
         Pupil.objects.bulk_create(
             [
-                Pupil(trust_id=world.a.trust.pk, school=world.a.school, legal_first_name="Extra",
-                      legal_last_name=str(i), date_of_birth=dt.date(2017, 1, 1), gender="M", year_group="4",
-                      mis_id=f"OLD-{i}",
-                      upn=make_upn("926", world.a.school.establishment_number, 21, i))
+                Pupil(
+                    trust_id=world.a.trust.pk,
+                    school=world.a.school,
+                    legal_first_name="Extra",
+                    legal_last_name=str(i),
+                    date_of_birth=dt.date(2017, 1, 1),
+                    gender="M",
+                    year_group="4",
+                    mis_id=f"OLD-{i}",
+                    upn=make_upn("926", world.a.school.establishment_number, 21, i),
+                )
                 for i in range(1, 40)
             ]
-        )  # fmt: skip
+        )
     arriving = [
-        pupil_record(world.a, f"NEW-{i}", 0, upn=make_upn("926", world.a.school.establishment_number, 21, i),
-                     legal_first_name="Extra", legal_last_name=str(i), date_of_birth="2017-01-01", gender="M")
+        pupil_record(
+            world.a,
+            f"NEW-{i}",
+            0,
+            upn=make_upn("926", world.a.school.establishment_number, 21, i),
+            legal_first_name="Extra",
+            legal_last_name=str(i),
+            date_of_birth="2017-01-01",
+            gender="M",
+        )
         for i in range(1, 40)
-    ]  # fmt: skip
+    ]
     assert http.post("/api/v1/pupils/bulk/", arriving, format="json").json()["summary"]["adopted"] == 39
     assert [count(url) for url in pages] == before
     detail = admin.get(pages[1]).content.decode()
@@ -219,8 +237,12 @@ def test_the_dry_run_page_shows_what_a_file_would_do_and_saves_nothing(world: An
     response = admin.post(url, {"resource": "pupils", "file": upload(records)})
     page = response.content.decode()
     assert response.context["outcome"]["summary"] == {
-        "created": 1, "updated": 0, "unchanged": 0, "adopted": 1, "rejected": 1
-    }  # fmt: skip
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "adopted": 1,
+        "rejected": 1,
+    }
     assert "Nothing was saved" in page and "The date of birth cannot be in the future." in page
     assert "Was MIS id (none)" in page
     with tenant_context(world.a.trust.pk):
@@ -315,11 +337,19 @@ def test_the_never_sent_page_keeps_its_query_count_as_pupils_grow(world: Any) ->
     with tenant_context(world.a.trust.pk):
         Pupil.objects.bulk_create(
             [
-                Pupil(trust_id=world.a.trust.pk, school=world.a.school, school_class=world.a.school_class,
-                      legal_first_name="Extra", legal_last_name=str(i), date_of_birth=dt.date(2017, 1, 1), gender="M",
-                      year_group="4", upn=make_upn("926", world.a.school.establishment_number, 22, i))
+                Pupil(
+                    trust_id=world.a.trust.pk,
+                    school=world.a.school,
+                    school_class=world.a.school_class,
+                    legal_first_name="Extra",
+                    legal_last_name=str(i),
+                    date_of_birth=dt.date(2017, 1, 1),
+                    gender="M",
+                    year_group="4",
+                    upn=make_upn("926", world.a.school.establishment_number, 22, i),
+                )
                 for i in range(60)
             ]
-        )  # fmt: skip
+        )
     assert [count(url) for url in urls] == before
     assert "Extra 59" in senco.get(urls[0]).content.decode()

@@ -263,10 +263,15 @@ def test_the_api_logs_each_pupil_whose_contacts_passports_or_sen_changes_it_read
         Contact.objects.create(pupil=pupil, kind="parent", name="Parent", relationship="mother")
         PassportVersion.objects.create(pupil=pupil, number=1, status=PassportStatus.APPROVED, key_strategies="Calm")
         pupil_services.change_register_entry(
-            world.a.pupils[1], status="K", primary_need=world.a.pupils[0].needs.first().need_type,
-            secondary_need=None, on_monitoring_list=False, starts_on=dt.date(2026, 9, 7), reason="Assessed",
+            world.a.pupils[1],
+            status="K",
+            primary_need=world.a.pupils[0].needs.first().need_type,
+            secondary_need=None,
+            on_monitoring_list=False,
+            starts_on=dt.date(2026, 9, 7),
+            reason="Assessed",
             recorded_by=world.a.users["senco"],
-        )  # fmt: skip
+        )
     http, client = api_for(world.a)
     for path in ("/api/v1/contacts/", "/api/v1/passports/", "/api/v1/sen-changes/"):
         assert http.get(path).status_code == 200
@@ -409,11 +414,21 @@ def test_the_mis_cannot_attach_a_role_to_another_trusts_person_or_to_its_own_mak
         client.created_by = world.a.users["admin"]
         client.save(update_fields=["created_by"])
     records = [
-        {"mis_id": "S-1", "email": world.b.users["senco"].email, "full_name": "X", "role": "teacher",
-         "school": str(world.a.school.uuid)},
-        {"mis_id": "S-2", "email": world.a.users["admin"].email, "full_name": "Y", "role": "teacher",
-         "school": str(world.a.school.uuid)},
-    ]  # fmt: skip
+        {
+            "mis_id": "S-1",
+            "email": world.b.users["senco"].email,
+            "full_name": "X",
+            "role": "teacher",
+            "school": str(world.a.school.uuid),
+        },
+        {
+            "mis_id": "S-2",
+            "email": world.a.users["admin"].email,
+            "full_name": "Y",
+            "role": "teacher",
+            "school": str(world.a.school.uuid),
+        },
+    ]
     results = mis.post("/api/v1/staff/bulk/", records, format="json").json()["results"]
     assert [r["status"] for r in results] == ["rejected", "rejected"]
     assert "invites them" in results[0]["errors"]["email"][0]
@@ -428,8 +443,13 @@ def test_staff_the_mis_created_are_invited_to_set_a_password_and_can_then_sign_i
     from tests.api.conftest import api_for
 
     mis, _ = api_for(world.a)
-    record = {"mis_id": "S-NEW", "email": "new.ta@example.org", "full_name": "New TA", "role": "ta",
-              "school": str(world.a.school.uuid)}  # fmt: skip
+    record = {
+        "mis_id": "S-NEW",
+        "email": "new.ta@example.org",
+        "full_name": "New TA",
+        "role": "ta",
+        "school": str(world.a.school.uuid),
+    }
     assert mis.post("/api/v1/staff/bulk/", [record], format="json").json()["results"][0]["status"] == "created"
     with tenant_context(world.a.trust.pk):
         membership = Membership.objects.select_related("user").get(mis_id="S-NEW")

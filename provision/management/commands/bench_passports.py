@@ -82,9 +82,11 @@ class Command(BaseCommand):
 
             def task() -> tuple[float, int, bytes]:
                 job = PdfJob.objects.create(
-                    kind="class_passports", title="Bench passports", subject_id=str(school_class.uuid),
+                    kind="class_passports",
+                    title="Bench passports",
+                    subject_id=str(school_class.uuid),
                     requested_by=senco,
-                )  # fmt: skip
+                )
                 with bench.counting_queries() as counter:
                     start, began = time.perf_counter(), time.process_time()
                     state = render_passports_pdf.run(trust.pk, job.pk)
@@ -127,17 +129,23 @@ class Command(BaseCommand):
         with tenant_context(trust.pk), transaction.atomic():
             school, _ = School.objects.get_or_create(
                 urn="199996",
-                defaults={"name": "Passport Bench Primary", "la_code": "926", "establishment_number": "4996",
-                          "phase": "primary"},
-            )  # fmt: skip
+                defaults={
+                    "name": "Passport Bench Primary",
+                    "la_code": "926",
+                    "establishment_number": "4996",
+                    "phase": "primary",
+                },
+            )
             Membership.objects.get_or_create(user=senco, role=Role.SENCO, school=school)
             year, _ = SchoolYear.objects.get_or_create(
                 name="2026-27", defaults={"starts_on": dt.date(2026, 9, 1), "ends_on": dt.date(2027, 8, 31)}
             )
             Term.objects.get_or_create(
-                school=school, school_year=year, starts_on=dt.date(2026, 9, 2),
+                school=school,
+                school_year=year,
+                starts_on=dt.date(2026, 9, 2),
                 defaults={"name": "Autumn 1", "ends_on": dt.date(2026, 10, 23)},
-            )  # fmt: skip
+            )
             school_class, _ = SchoolClass.objects.get_or_create(
                 school=school, school_year=year, name="4P", defaults={"year_group": "4"}
             )
@@ -150,40 +158,77 @@ class Command(BaseCommand):
                     None, school=school, school_year=year, role_name="Teaching assistant", hourly_rate=Decimal("15.20")
                 )
             intervention = Intervention.objects.filter(school=school).first() or services.save_intervention(
-                None, school=school, name="Precision teaching", need_areas=["cl"], wave="targeted", description="",
-                evidence_base="", sessions_per_week=3, session_minutes=20, weeks=10, group_size=6,
-                staffing="Teaching assistant", resources="", resources_cost_per_pupil=Decimal("5"),
-                measure="standardised", measure_label="",
-            )  # fmt: skip
+                None,
+                school=school,
+                name="Precision teaching",
+                need_areas=["cl"],
+                wave="targeted",
+                description="",
+                evidence_base="",
+                sessions_per_week=3,
+                session_minutes=20,
+                weeks=10,
+                group_size=6,
+                staffing="Teaching assistant",
+                resources="",
+                resources_cost_per_pupil=Decimal("5"),
+                measure="standardised",
+                measure_label="",
+            )
             created = Pupil.objects.bulk_create(
                 [
                     Pupil(
-                        trust_id=trust.pk, school=school, school_class=school_class, legal_first_name=f"Pupil{i}",
-                        legal_last_name="Passport", date_of_birth=dt.date(2018, 1, 1), gender="FMX"[i % 3],
-                        year_group="4", upn=make_upn("926", "4996", 30, i), sen_status=SenStatus.SEN_SUPPORT,
+                        trust_id=trust.pk,
+                        school=school,
+                        school_class=school_class,
+                        legal_first_name=f"Pupil{i}",
+                        legal_last_name="Passport",
+                        date_of_birth=dt.date(2018, 1, 1),
+                        gender="FMX"[i % 3],
+                        year_group="4",
+                        upn=make_upn("926", "4996", 30, i),
+                        sen_status=SenStatus.SEN_SUPPORT,
                     )
                     for i in range(count)
                 ]
-            )  # fmt: skip
+            )
             for pupil in created:
                 version = passports.save_passport(
-                    pupil, written_by=senco, about_me="I like drawing and football.",
-                    important_to_me="My family and my dog.", how_to_support="Give me time to answer.",
-                    what_helps="Visual timetable; a quiet space.", what_does_not_help="Sudden changes.",
+                    pupil,
+                    written_by=senco,
+                    about_me="I like drawing and football.",
+                    important_to_me="My family and my dog.",
+                    how_to_support="Give me time to answer.",
+                    what_helps="Visual timetable; a quiet space.",
+                    what_does_not_help="Sudden changes.",
                     pupil_voice="I learn best when I can move.",
                     key_strategies="Instructions one at a time\\nNow-and-next board\\nMovement breaks",
-                )  # fmt: skip
+                )
                 passports.review_passport(version, approve=True, comment="", reviewed_by=senco)
             for index in range(GROUPS):
                 group = services.save_group(
-                    None, school=school, intervention=intervention, staff=[senco], name=f"Group {index}",
-                    staff_role="Teaching assistant", sessions_per_week=3, session_minutes=20, timetable="",
-                    starts_on=dt.date(2026, 9, 7), ends_on=dt.date(2026, 10, 16), funding_source="notional",
+                    None,
+                    school=school,
+                    intervention=intervention,
+                    staff=[senco],
+                    name=f"Group {index}",
+                    staff_role="Teaching assistant",
+                    sessions_per_week=3,
+                    session_minutes=20,
+                    timetable="",
+                    starts_on=dt.date(2026, 9, 7),
+                    ends_on=dt.date(2026, 10, 16),
+                    funding_source="notional",
                     resources_cost_per_pupil=Decimal("5"),
-                )  # fmt: skip
+                )
                 for pupil in created[index::GROUPS]:
-                    services.add_member(group, pupil=pupil, joined_on=dt.date(2026, 9, 7), entry_score=Decimal(85),
-                                        entry_on=dt.date(2026, 9, 7))  # fmt: skip
+                    services.add_member(
+                        group,
+                        pupil=pupil,
+                        joined_on=dt.date(2026, 9, 7),
+                        entry_score=Decimal(85),
+                        entry_on=dt.date(2026, 9, 7),
+                    )
             PassportVersion.objects.filter(pupil__in=created).update(status=PassportStatus.APPROVED)
         self.stdout.write(f"Built {count} pupils with passports in {GROUPS} groups ({timezone.now():%H:%M}).")
         return senco, trust, school_class

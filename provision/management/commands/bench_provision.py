@@ -68,9 +68,22 @@ class Command(BaseCommand):
             raise CommandError("This builds a benchmark trust: run it on a development database (DEBUG=1).")
         senco, trust, school = self.build(pupils, groups)
         analysed = bench.analyze(
-            [InterventionGroup, GroupMember, GroupStaff, Intervention, Pupil, SchoolClass, School, Term, SchoolYear,
-             InsetDay, StaffRate, User, Membership]
-        )  # fmt: skip
+            [
+                InterventionGroup,
+                GroupMember,
+                GroupStaff,
+                Intervention,
+                Pupil,
+                SchoolClass,
+                School,
+                Term,
+                SchoolYear,
+                InsetDay,
+                StaffRate,
+                User,
+                Membership,
+            ]
+        )
         client = bench.verified_client(senco)
         period = {"starts_on": TERM[0].isoformat(), "ends_on": TERM[1].isoformat()}
         params = {"schools": [school.pk], "starts": TERM[0], "ends": TERM[1]}

@@ -113,11 +113,13 @@ class Command(BaseCommand):
             )
             classes = [
                 SchoolClass.objects.get_or_create(
-                    school=school, school_year=year, name=f"{7 + c % 5}{'ABCDEFGHIJ'[c]}",
+                    school=school,
+                    school_year=year,
+                    name=f"{7 + c % 5}{'ABCDEFGHIJ'[c]}",
                     defaults={"year_group": str(7 + c % 5)},
                 )[0]
                 for c in range(CLASSES)
-            ]  # fmt: skip
+            ]
             Membership.objects.get_or_create(user=senco, role="senco", school=school)
             if Pupil.objects.filter(school=school).count() != count:
                 Pupil.objects.filter(school=school).delete()

@@ -201,9 +201,24 @@ class Command(BaseCommand):
         trust = self.build(schools, ehc_plans, support_plans, today)
         self.say(f"Benchmark trust ready in {time.perf_counter() - started:.1f} s.")
         self.say(
-            bench.analyze([Deadline, Reminder, Digest, Plan, PlanTransition, EhcPlan, AnnualReview, ReviewInvitation,
-                           Pupil, Membership, ClassStaff, User]).capitalize() + "."
-        )  # fmt: skip
+            bench.analyze(
+                [
+                    Deadline,
+                    Reminder,
+                    Digest,
+                    Plan,
+                    PlanTransition,
+                    EhcPlan,
+                    AnnualReview,
+                    ReviewInvitation,
+                    Pupil,
+                    Membership,
+                    ClassStaff,
+                    User,
+                ]
+            ).capitalize()
+            + "."
+        )
         with tenant_context(trust.pk):
             open_deadlines = Deadline.objects.filter(state=DeadlineState.OPEN).count()
             in_window = Deadline.objects.filter(
@@ -289,12 +304,17 @@ class Command(BaseCommand):
             "open_states": list(apdr_deadlines.OPEN_PLAN_STATES),
         }
         scan = {
-            "trust": trust_id, "today": today, "windows": list(windows), "school_windows": school_windows,
-            "widest": max((*windows, *school_windows)), "lead_roles": [Role.SENCO.value, Role.ASSISTANT_SENCO.value],
-            "senco_role": Role.SENCO.value, "teacher_role": Role.CLASS_TEACHER.value,
+            "trust": trust_id,
+            "today": today,
+            "windows": list(windows),
+            "school_windows": school_windows,
+            "widest": max((*windows, *school_windows)),
+            "lead_roles": [Role.SENCO.value, Role.ASSISTANT_SENCO.value],
+            "senco_role": Role.SENCO.value,
+            "teacher_role": Role.CLASS_TEACHER.value,
             "teacher_kinds": [str(k) for k in (*CLASS_TEACHER_KINDS, *SCHOOL_KINDS)],
             "school_kinds": [str(k) for k in SCHOOL_KINDS],
-        }  # fmt: skip
+        }
         day = {"trust": trust_id, "day": today}
         statements: list[bench.Statement] = [
             ("BEGIN", {}),
