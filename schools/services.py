@@ -588,7 +588,7 @@ def upsert_staff(client: Any, records: Records, result: BulkResult) -> BulkResul
         planned.append(Planned(index, mis_id, values, existing=membership))
     for plan in save_planned(Membership, planned, result):
         if plan.existing is not None:
-            _end_sessions_on_commit(plan.existing.user)  # type: ignore[attr-defined]
+            _end_sessions_on_commit(plan.existing.user)
     return result
 
 
@@ -675,7 +675,7 @@ def upsert_classes(client: Any, records: Records, result: BulkResult) -> BulkRes
     for plan in saved:
         if plan.index not in wanted_staff:
             continue
-        class_id = plan.instance.pk  # type: ignore[union-attr]
+        class_id = plan.instance.pk
         have, want = current.get(class_id, set()), wanted_staff[plan.index]
         to_delete += [(class_id, user_id, role) for user_id, role in have - want]
         to_create += [ClassStaff(school_class_id=class_id, user_id=user_id, role=role) for user_id, role in want - have]

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.core.cache import cache
@@ -30,6 +30,14 @@ from rest_framework.views import exception_handler
 from send import policy
 from send.bulk import OUTCOME_STATUSES, BulkResult, RecordOutcome, Records
 from send.models import Tombstone
+
+# The mixins below are mixed into DRF's generic views and serializers; type checkers see those bases.
+if TYPE_CHECKING:
+    from rest_framework.serializers import Serializer as _SerializerBase
+    from rest_framework.viewsets import GenericViewSet as _ViewSetBase
+else:
+    _ViewSetBase = object
+    _SerializerBase = object
 
 MAX_BATCH = 1000
 
@@ -158,7 +166,7 @@ def tombstone_data(key: Any, mis_id: str, reason: str, at: dt.datetime) -> dict[
     return {"id": str(key), "mis_id": mis_id, "tombstone": reason, "at": at}
 
 
-class SyncListMixin:
+class SyncListMixin(_ViewSetBase):
     """`list` that renders live rows with the serializer, and, for a client asking `updated_since`, deleted
     rows (and rows that `tombstone_reason` names, such as pupils who left) as tombstones."""
 
@@ -170,8 +178,8 @@ class SyncListMixin:
         return None
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        paginator = self.paginator  # type: ignore[attr-defined]
+        queryset = self.filter_queryset(self.get_queryset())
+        paginator: Any = self.paginator
         page = paginator.paginate(queryset, request, self)
         data: list[Any] = [None] * len(page)
         live: list[tuple[int, Any]] = []
@@ -183,7 +191,7 @@ class SyncListMixin:
                 data[position] = tombstone_data(item.key, item.obj.mis_id, reason, item.at)
             else:
                 live.append((position, item.obj))
-        rendered = self.get_serializer([obj for _, obj in live], many=True).data  # type: ignore[attr-defined]
+        rendered = self.get_serializer([obj for _, obj in live], many=True).data
         for (position, _), row in zip(live, rendered, strict=True):
             data[position] = row
         return paginator.get_paginated_response(data)
@@ -194,13 +202,12 @@ class SyncListMixin:
 # each plain field's attribute path is read with `getattr`, and anything else (method fields, related and nested
 # fields, a missing attribute, a callable) takes DRF's own path, so the output is identical (a test compares the
 # two). No docstring: the API schema would show it as every serializer's description.
-class FastRepresentation:
+class FastRepresentation(_SerializerBase):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         plan = self.__dict__.get("_fast_plan")
         if plan is None:
             plan = self.__dict__["_fast_plan"] = [
-                (field.field_name, field, _plain_path(field))
-                for field in self._readable_fields  # type: ignore[attr-defined]
+                (field.field_name, field, _plain_path(field)) for field in self._readable_fields
             ]
         data: dict[str, Any] = {}
         for name, field, path in plan:
@@ -412,19 +419,19 @@ def ids(values: Sequence[Any]) -> list[str]:
 MIS_ID = serializers.CharField(max_length=100, help_text="The record's id in the MIS, unique in the trust")
 
 
-class StrictQueryMixin:
+class StrictQueryMixin(_ViewSetBase):
     """A query parameter the operation does not know is refused (400), so a misspelt filter never silently
     returns everything."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         if getattr(self, "action", None) is None:
             return  # a method this route does not take: DRF answers 405
-        known = {"cursor", "page_size", "updated_since"} if self.action == "list" else set()  # type: ignore[attr-defined]
-        if self.action == "bulk":  # type: ignore[attr-defined]
+        known = {"cursor", "page_size", "updated_since"} if self.action == "list" else set()
+        if self.action == "bulk":
             known = {"dry_run"}
         filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None and self.action == "list":  # type: ignore[attr-defined]
+        if filterset_class is not None and self.action == "list":
             known |= set(filterset_class.base_filters)
         unknown = sorted(set(request.query_params) - known)
         if unknown:

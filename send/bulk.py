@@ -67,8 +67,9 @@ class Planned:
     index: int
     mis_id: str
     values: dict[str, Any]
-    existing: Model | None = None
-    instance: Model | None = None
+    # rows of any synced model (a pupil, class, staff role, contact): each has trust_id, uuid, mis_id, updated_at
+    existing: Any = None
+    instance: Any = None
     force: bool = False  # changed elsewhere (e.g. its related rows): counts as updated even with equal values
 
 
@@ -86,9 +87,9 @@ def save_planned(model: type[Model], planned: list[Planned], result: BulkResult)
     changed: set[str] = set()
     for plan in planned:
         if plan.existing is None:
-            instance = model(**{"mis_id": plan.mis_id, **plan.values})
-            instance.trust_id = trust_id  # type: ignore[attr-defined]
-            instance.updated_at = now  # type: ignore[attr-defined]
+            instance: Any = model(**{"mis_id": plan.mis_id, **plan.values})
+            instance.trust_id = trust_id
+            instance.updated_at = now
             plan.instance = instance
             creates.append(plan)
             continue
@@ -96,21 +97,21 @@ def save_planned(model: type[Model], planned: list[Planned], result: BulkResult)
         plan.instance = instance
         differing = {name for name, value in plan.values.items() if getattr(instance, name) != value}
         if not differing and not plan.force:
-            result.outcomes.append(RecordOutcome(plan.index, plan.mis_id, "unchanged", id=str(instance.uuid)))  # type: ignore[attr-defined]
+            result.outcomes.append(RecordOutcome(plan.index, plan.mis_id, "unchanged", id=str(instance.uuid)))
             continue
         for name in differing:
             setattr(instance, name, plan.values[name])
-        instance.updated_at = now  # type: ignore[attr-defined]
+        instance.updated_at = now
         changed |= differing
         updates.append(plan)
     if creates:
-        insert_rows(model, [plan.instance for plan in creates])  # type: ignore[misc]
+        insert_rows(model, [plan.instance for plan in creates])
     if updates:
         fields = [by_attname[name] for name in sorted(changed | {"updated_at"})]
-        update_rows(model, [plan.instance for plan in updates], fields)  # type: ignore[misc]
+        update_rows(model, [plan.instance for plan in updates], fields)
     for status, plans in (("created", creates), ("updated", updates)):
         for plan in plans:
-            result.outcomes.append(RecordOutcome(plan.index, plan.mis_id, status, id=str(plan.instance.uuid)))  # type: ignore[union-attr]
+            result.outcomes.append(RecordOutcome(plan.index, plan.mis_id, status, id=str(plan.instance.uuid)))
     return creates + updates
 
 
