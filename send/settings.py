@@ -262,6 +262,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Beat keeps when each periodic task last ran in this file; its scheduler makes the folder (a fresh clone has no var/).
+CELERY_BEAT_SCHEDULER = "send.celery:Scheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "send.tasks.heartbeat", "schedule": 60.0},
     # Each night: prepared PDFs older than PDF_KEEP_DAYS are deleted.
