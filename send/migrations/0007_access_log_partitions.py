@@ -24,7 +24,7 @@ CREATE TABLE send_accessevent (
     ip_address inet NULL,
     created_at timestamp with time zone NOT NULL,
     user_id bigint NULL,
-    detail jsonb NOT NULL
+    detail jsonb NOT NULL DEFAULT '{}'::jsonb
 ) PARTITION BY RANGE (created_at);
 CREATE TABLE send_accessevent_default PARTITION OF send_accessevent DEFAULT;
 DO $$
