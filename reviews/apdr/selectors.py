@@ -72,6 +72,7 @@ def due_and_overdue(user: Any, today: dt.date) -> list[tuple[str, str, list[Plan
         klass = plan.pupil.school_class
         label = f"{klass.name} ({plan.pupil.school.name})" if klass else f"No class ({plan.pupil.school.name})"
         teacher = ", ".join(teachers.get(klass.pk, [])) if klass else ""
+        plan.overdue = plan.review_on < today  # type: ignore[attr-defined]
         grouped[(label, teacher or "No class teacher")].append(plan)
     return [(label, teacher, plans) for (label, teacher), plans in sorted(grouped.items())]
 
