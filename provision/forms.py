@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -138,8 +138,11 @@ class MapFilterForm(forms.Form):
         self.schools = {str(school.uuid): school for school in schools}
         self.classes = {str(school_class.uuid): school_class for school_class in classes}
         several = len(schools) > 1
-        self.fields["school"].choices = [("", "All schools"), *((key, s.name) for key, s in self.schools.items())]  # type: ignore[attr-defined]
-        self.fields["school_class"].choices = [  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["school"]).choices = [
+            ("", "All schools"),
+            *((key, s.name) for key, s in self.schools.items()),
+        ]
+        cast(forms.ChoiceField, self.fields["school_class"]).choices = [
             ("", "All classes"),
             *((key, f"{c.name} – {c.school.name}" if several else c.name) for key, c in self.classes.items()),
         ]

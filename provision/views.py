@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -404,8 +404,9 @@ def group_detail(request: TenantRequest, group_uuid: str) -> HttpResponse:
     group = get_visible_or_404(
         request, InterventionGroup.objects.select_related("intervention", "school"), "view", uuid=group_uuid
     )
-    members = list(group.members.select_related("pupil", "pupil__school_class").order_by("pupil__legal_last_name"))
-    group._prefetched_objects_cache = {"members": members}  # type: ignore[attr-defined]
+    member_rows = GroupMember.objects.select_related("pupil", "pupil__school_class").order_by("pupil__legal_last_name")
+    prefetch_related_objects([group], Prefetch("members", queryset=member_rows))
+    members = list(group.members.all())
     costs, warnings = selectors.cost_groups([group], (group.starts_on, group.ends_on))
     cost = costs[group.pk]
     can_change = policy.can(request.user, "change", group)
@@ -429,9 +430,8 @@ def group_detail(request: TenantRequest, group_uuid: str) -> HttpResponse:
                 return redirect("provision:group", group_uuid=group.uuid)
     elif request.method == "POST":
         raise PermissionDenied
-    sessions = list(group.sessions.prefetch_related("attendance").order_by("-date")[:20])
-    for session in sessions:
-        session.present_count = sum(1 for a in session.attendance.all() if a.present)  # type: ignore[attr-defined]
+    present = Count("attendance", filter=Q(attendance__present=True))
+    sessions = list(group.sessions.annotate(present_count=present).order_by("-date")[:20])
     return render(
         request,
         "provision/group.html",

@@ -3,7 +3,7 @@ SEN change feed, approved passports and the census need types."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -51,7 +51,7 @@ def with_need_codes(pupils: QuerySet[Pupil]) -> QuerySet[Pupil]:
 def _need(pupil: Pupil, rank: int) -> str | None:
     annotated = getattr(pupil, "primary_need_code" if rank == 1 else "secondary_need_code", _NOT_LOADED)
     if annotated is not _NOT_LOADED:
-        return annotated  # type: ignore[return-value]
+        return cast(str | None, annotated)
     return next((need.need_type.code for need in pupil.needs.all() if need.rank == rank), None)
 
 

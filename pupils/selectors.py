@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
@@ -203,7 +204,8 @@ def pupil_for_record(user: Any, pupil_uuid: Any) -> Pupil:
 
 def pupil_history(pupil: Pupil, limit: int = 50) -> list[Any]:
     """Changes to the pupil's record, newest first, from the audit trail."""
-    return list(pupil.events.order_by("-pgh_created_at")[:limit])  # type: ignore[attr-defined]
+    events = apps.get_model("pupils", "PupilEvent")._default_manager.filter(pgh_obj=pupil)
+    return list(events.order_by("-pgh_created_at")[:limit])
 
 
 def register_history(pupil: Pupil) -> list[RegisterChange]:

@@ -297,14 +297,14 @@ def upsert_pupils(client: Any, records: Records, result: BulkResult) -> BulkResu
             errors["mis_id"] = [HIDDEN_CLASH.format(key="mis_id")]
         if not errors and checked["upn"] in upns:
             errors["upn"] = ["Another record of this request has the same UPN."]
-        if errors:
+        if errors or school is None:
             result.reject(index, mis_id, errors)
             continue
         upns[checked["upn"]] = index
         values = {name: checked.get(name) for name in PUPIL_MIS_FIELDS}
         values["preferred_first_name"] = values["preferred_first_name"] or ""
         values["preferred_last_name"] = values["preferred_last_name"] or ""
-        values["school_id"] = school.pk  # type: ignore[union-attr]
+        values["school_id"] = school.pk
         values["school_class_id"] = school_class.pk if school_class else None
         planned.append(Planned(index, mis_id, values, existing=pupil))
     # A UPN is unique in the trust: refuse one that another pupil (not the record's own) already holds.
@@ -345,12 +345,12 @@ def upsert_contacts(client: Any, records: Records, result: BulkResult) -> BulkRe
         contact = existing.get(mis_id)
         if contact is not None and contact.pk not in writable:
             errors["mis_id"] = [HIDDEN_CLASH.format(key="mis_id")]
-        if errors:
+        if errors or pupil is None:
             result.reject(index, mis_id, errors)
             continue
         values = {name: fields.get(name) if fields.get(name) is not None else "" for name in CONTACT_MIS_FIELDS}
         values["parental_responsibility"] = bool(fields.get("parental_responsibility"))
-        values["pupil_id"] = pupil.pk  # type: ignore[union-attr]
+        values["pupil_id"] = pupil.pk
         planned.append(Planned(index, mis_id, values, existing=contact))
     save_planned(Contact, planned, result)
     return result

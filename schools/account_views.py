@@ -151,7 +151,7 @@ def account(request: TenantRequest) -> HttpResponse:
 @require_POST
 @login_required
 def new_backup_codes(request: TenantRequest) -> HttpResponse:
-    if not request.user.is_verified():  # type: ignore[attr-defined]  # django-otp adds it
+    if not request.user.is_verified():
         return redirect("mfa_verify")
     codes = _issue_backup_codes(request.user)
     return render(request, "account/backup_codes.html", {"codes": codes, "next": _next(request, "account")})

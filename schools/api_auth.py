@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pghistory
 from django.conf import settings
@@ -19,6 +19,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from schools.http import ApiRequest
 from schools.models import ApiClient
 from send.tenancy import no_tenant, tenant_context
 
@@ -71,12 +72,13 @@ class ApiClientMiddleware:
         if token and _failures(request) >= settings.API_TOKEN_FAILURES_PER_ADDRESS:
             return _too_many_failures()
         client = client_for_token(token) if token else None
-        request.api_client = client  # type: ignore[attr-defined]
+        api_request = cast(ApiRequest, request)
+        api_request.api_client = client
         if token and client is None:
             _note_failure(request)
         if client is None:
             return self.get_response(request)
-        request.api_client_name = client.name  # type: ignore[attr-defined]
+        api_request.api_client_name = client.name
         with tenant_context(client.trust_id):
             _note_use(request, client)
             if request.method in {"GET", "HEAD", "OPTIONS"}:

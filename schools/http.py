@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
-from schools.models import User
+from schools.models import ApiClient, User
 from send.middleware import Tenant
 
 
@@ -16,3 +16,10 @@ class TenantRequest(HttpRequest):
     user: User
     tenant: Tenant
     htmx: HtmxDetails
+
+
+class ApiRequest(HttpRequest):
+    """A request under /api/ after ApiClientMiddleware: the client its bearer token names, if any."""
+
+    api_client: ApiClient | None
+    api_client_name: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pghistory
@@ -59,6 +60,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
+    # Set on each request's user by django-otp's OTPMiddleware: whether this session passed the second factor.
+    is_verified: Callable[[], bool]
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -382,6 +385,10 @@ class Invitation(TenantModel, PublicIdModel):
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
+
+    # Not a column: the school's name, read inside the inviting trust by open_invitations (the invited person
+    # cannot otherwise see another trust's school row).
+    school_name: str = ""
 
     class Meta:
         ordering = ["-created_at"]

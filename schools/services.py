@@ -263,11 +263,10 @@ def open_invitations(user: User) -> list[Invitation]:
         )
     for invitation in found:
         # the school is a row of the inviting trust: read inside that trust, for its name only
-        invitation.school_name = ""  # type: ignore[attr-defined]
         if invitation.school_id is not None:
             with tenant_context(invitation.trust_id):
                 name = School.objects.filter(pk=invitation.school_id).values_list("name", flat=True).first()
-            invitation.school_name = name or ""  # type: ignore[attr-defined]
+            invitation.school_name = name or ""
     return found
 
 
@@ -650,12 +649,12 @@ def upsert_classes(client: Any, records: Records, result: BulkResult) -> BulkRes
                     assigned.add((member.user_id, staff_role))
             if unknown:
                 errors[field_name] = [f"No staff record at this school with mis_id {', '.join(unknown)}."]
-        if errors:
+        if errors or school is None or year is None:
             result.reject(index, mis_id, errors)
             continue
         values = {
-            "school_id": school.pk,  # type: ignore[union-attr]
-            "school_year_id": year.pk,  # type: ignore[union-attr]
+            "school_id": school.pk,
+            "school_year_id": year.pk,
             "name": fields["name"],
             "year_group": fields["year_group"],
             "mis_id": mis_id,

@@ -325,9 +325,8 @@ def api_client_list(request: TenantRequest) -> HttpResponse:
     _trust(request)
     clients: list[ApiClient] = list(policy.visible(request.user, ApiClient.objects.all(), "view").order_by("name"))
     names = {school.pk: school.name for school in School.objects.all()}
-    for client in clients:
-        client.school_names = ", ".join(names[pk] for pk in client.school_ids if pk in names)  # type: ignore[attr-defined]
-    return render(request, "schools/api_client_list.html", {"clients": clients})
+    rows = [(client, ", ".join(names[pk] for pk in client.school_ids if pk in names)) for client in clients]
+    return render(request, "schools/api_client_list.html", {"rows": rows})
 
 
 def _token_page(request: TenantRequest, client: ApiClient, token: str) -> HttpResponse:

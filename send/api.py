@@ -185,9 +185,7 @@ class SyncListMixin(_ViewSetBase):
         live: list[tuple[int, Any]] = []
         for position, item in enumerate(page):
             reason = "deleted" if item.tombstone else (self.tombstone_reason(item.obj) if paginator.since else None)
-            if item.tombstone:
-                data[position] = tombstone_data(item.key, item.obj.mis_id, reason, item.at)  # type: ignore[arg-type]
-            elif reason:
+            if reason:
                 data[position] = tombstone_data(item.key, item.obj.mis_id, reason, item.at)
             else:
                 live.append((position, item.obj))

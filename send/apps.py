@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.contrib.staticfiles.apps import StaticFilesConfig
 from django.db.models.signals import post_migrate
 
@@ -18,6 +19,12 @@ class StaticFiles(StaticFilesConfig):
         "components/*/fixtures.json",
         "components/*/macro-options.json",
     ]
+
+
+class SuperuserAdminConfig(AdminConfig):
+    """django.contrib.admin with our default site (Django's documented way to replace it)."""
+
+    default_site = "send.admin_site.SuperuserAdminSite"
 
 
 class SendCoreConfig(AppConfig):

@@ -59,7 +59,7 @@ def _require() -> None:
 _require()
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "send.apps.SuperuserAdminConfig",  # django.contrib.admin, its default site for verified superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

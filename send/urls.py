@@ -12,10 +12,10 @@ from schools import account_views
 from schools import api as schools_api
 from schools import views as school_views
 from send import views
-from send.admin_site import restrict_admin_to_superusers
+from send.admin_site import hide_backup_codes
 from send.api import api_not_found, api_or_page
 
-restrict_admin_to_superusers(admin.site)
+hide_backup_codes(admin.site)
 
 api = SimpleRouter()
 api.register("schools", schools_api.SchoolViewSet, basename="school")

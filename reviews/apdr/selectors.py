@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 
 from provision.models import Session
 from pupils.models import Pupil, SenStatus
@@ -58,6 +58,7 @@ def due_and_overdue(user: Any, today: dt.date) -> list[tuple[str, str, list[Plan
     plans = (
         plans.filter(state__in=OPEN_STATES, review_on__lte=today + REVIEW_WINDOW)
         .select_related("pupil__school_class", "pupil__school")
+        .annotate(overdue=ExpressionWrapper(Q(review_on__lt=today), output_field=BooleanField()))
         .order_by("review_on")
     )
     rows = list(plans)
@@ -72,7 +73,6 @@ def due_and_overdue(user: Any, today: dt.date) -> list[tuple[str, str, list[Plan
         klass = plan.pupil.school_class
         label = f"{klass.name} ({plan.pupil.school.name})" if klass else f"No class ({plan.pupil.school.name})"
         teacher = ", ".join(teachers.get(klass.pk, [])) if klass else ""
-        plan.overdue = plan.review_on < today  # type: ignore[attr-defined]
         grouped[(label, teacher or "No class teacher")].append(plan)
     return [(label, teacher, plans) for (label, teacher), plans in sorted(grouped.items())]
 

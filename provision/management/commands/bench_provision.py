@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -99,7 +100,7 @@ class Command(BaseCommand):
                 bench.refresh_step_up(client)
                 row = bench.measure(
                     f"{label}, {pupils:,} pupils in {groups} groups",
-                    lambda url=url: bench.request_once(client, "get", url, period),  # type: ignore[misc]
+                    partial(bench.request_once, client, "get", url, period),
                     statements,
                     repeat,
                     signin=bench.signin_statements(client),

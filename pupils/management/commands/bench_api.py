@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -205,7 +206,7 @@ class Command(BaseCommand):
             rows.append(
                 bench.measure(
                     f"list pupils, {label}, at {pupils:,}",
-                    lambda params=params: bench.request_once(http, "get", URL, params),  # type: ignore[misc]
+                    partial(bench.request_once, http, "get", URL, params),
                     statements,
                     repeat,
                     signin=self.token_statements(),

@@ -9,6 +9,7 @@ Run it with `make bench` (or `python manage.py bench_register --pupils 2000 --re
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -83,7 +84,7 @@ class Command(BaseCommand):
                 rows.append(
                     bench.measure(
                         label,
-                        lambda url=url: bench.request_once(client, "get", url),  # type: ignore[misc]
+                        partial(bench.request_once, client, "get", url),
                         [(statement, params) for statement in statements],
                         repeat,
                         signin=bench.signin_statements(client),

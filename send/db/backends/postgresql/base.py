@@ -33,17 +33,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._tenant_applied = _UNKNOWN
         return connection
 
-    def _close(self) -> None:
+    # The public methods (each calls Django's private `_close`, `_rollback`, `_savepoint_rollback`): marking the
+    # settings unknown on every call, even one that turns out to do nothing, only costs one more set_config.
+    def close(self) -> None:
         self._tenant_applied = _UNKNOWN
-        super()._close()  # type: ignore[misc]
+        super().close()
 
-    def _rollback(self) -> None:
-        super()._rollback()  # type: ignore[misc]
-        self._tenant_applied = _UNKNOWN
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._tenant_applied = _UNKNOWN
 
-    def _savepoint_rollback(self, sid: str) -> None:
-        super()._savepoint_rollback(sid)  # type: ignore[misc]
-        self._tenant_applied = _UNKNOWN
+    def savepoint_rollback(self, sid: str) -> None:
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            self._tenant_applied = _UNKNOWN
 
     def _apply_tenant(self, execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
         state = current_tenant()
