@@ -1,6 +1,6 @@
 from django.urls import path
 
-from provision import views
+from provision import group_views, views
 
 app_name = "provision"
 
@@ -17,10 +17,10 @@ urlpatterns = [
     path("catalogue/<uuid:intervention_uuid>/", views.intervention_edit, name="intervention_edit"),
     path("rates/", views.staff_rates, name="staff_rates"),
     path("rates/<uuid:rate_uuid>/", views.staff_rate_edit, name="staff_rate_edit"),
-    path("groups/", views.groups, name="groups"),
-    path("groups/new/", views.group_create, name="group_create"),
-    path("groups/<uuid:group_uuid>/", views.group_detail, name="group"),
-    path("groups/<uuid:group_uuid>/edit/", views.group_edit, name="group_edit"),
-    path("groups/<uuid:group_uuid>/session/", views.record_session, name="session"),
-    path("groups/<uuid:group_uuid>/members/<uuid:member_uuid>/", views.member_edit, name="member_edit"),
+    path("groups/", group_views.groups, name="groups"),
+    path("groups/new/", group_views.group_create, name="group_create"),
+    path("groups/<uuid:group_uuid>/", group_views.group_detail, name="group"),
+    path("groups/<uuid:group_uuid>/edit/", group_views.group_edit, name="group_edit"),
+    path("groups/<uuid:group_uuid>/session/", group_views.record_session, name="session"),
+    path("groups/<uuid:group_uuid>/members/<uuid:member_uuid>/", group_views.member_edit, name="member_edit"),
 ]

@@ -3,13 +3,13 @@ SEN change feed, approved passports and the census need types."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,12 +19,7 @@ from pupils.models import (
     Contact,
     ContactKind,
     Gender,
-    HistoricSenStatus,
-    NeedType,
-    PassportStatus,
-    PassportVersion,
     Pupil,
-    RegisterChange,
     Relationship,
     SenStatus,
 )
@@ -36,11 +31,39 @@ from send.api import (
     ApiViewSet,
     BulkUpsertMixin,
     FastRepresentation,
-    StrictQueryMixin,
     StrictSerializer,
     bulk_schema,
 )
 from send.audit import record_api_read
+
+# Type checkers see the DRF views the mixin below is mixed into.
+if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet
+
+    class _ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+        pass
+else:
+    _ReadViewSet = object
+
+
+# Every pupil a page of the list names is logged as read by the client (one access event each, see
+# record_api_read); `pupil_key` is the field of each row that holds the pupil's id. (Comments, not docstrings:
+# drf-spectacular would print a mixin's docstring as the description of every endpoint.)
+class LogsPupilsListed(_ReadViewSet):
+    pupil_key = "id"
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        record_api_read(request, Pupil, response.data["results"], key=self.pupil_key)
+        return response
+
+
+# As LogsPupilsListed, and the pupil of one record read by id too (for resources with a detail route).
+class LogsPupilReads(LogsPupilsListed):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        record_api_read(request, Pupil, [response.data], key=self.pupil_key)
+        return response
 
 
 def with_need_codes(pupils: QuerySet[Pupil]) -> QuerySet[Pupil]:
@@ -182,7 +205,7 @@ def _has_left(pupil: Pupil) -> bool:
         adopted_by="UPN",
     ),
 )
-class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
+class PupilViewSet(LogsPupilReads, mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
     """Pupils are the MIS's; their SEN status, needs and history are ours, read back by the MIS."""
 
     model = Pupil
@@ -197,16 +220,6 @@ class PupilViewSet(mixins.RetrieveModelMixin, BulkUpsertMixin, ApiViewSet):
 
     def tombstone_reason(self, obj: Pupil) -> str | None:
         return "left" if _has_left(obj) else None
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        record_api_read(request, Pupil, response.data["results"])
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().retrieve(request, *args, **kwargs)
-        record_api_read(request, Pupil, [response.data])
-        return response
 
     upsert_service = staticmethod(relink.upsert_pupils_relinking)
 
@@ -284,7 +297,8 @@ class ContactFilter(ApiFilterSet):
         ],
     ),
 )
-class ContactViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpsertMixin, ApiViewSet):
+class ContactViewSet(LogsPupilReads, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpsertMixin, ApiViewSet):
+    pupil_key = "pupil"
     model = Contact
 
     def base_queryset(self) -> QuerySet[Any]:
@@ -297,213 +311,6 @@ class ContactViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUp
 
     upsert_service = staticmethod(services.upsert_contacts)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        record_api_read(request, Pupil, response.data["results"], key="pupil")
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().retrieve(request, *args, **kwargs)
-        record_api_read(request, Pupil, [response.data], key="pupil")
-        return response
-
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
         return self._bulk(request)
-
-
-# --- SEN data read back: the register, the change feed, passports, need types ---------------------------
-
-
-class RegisterEntrySerializer(NeedsFields):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    school = serializers.UUIDField(source="school.uuid", read_only=True)
-
-    class Meta:
-        model = Pupil
-        fields = [
-            "id",
-            "mis_id",
-            "upn",
-            "school",
-            "sen_status",
-            "sen_status_since",
-            "primary_need",
-            "secondary_need",
-            "updated_at",
-        ]
-
-
-class RegisterFilter(ApiFilterSet):
-    school = django_filters.UUIDFilter(field_name="school__uuid")
-    sen_status = django_filters.ChoiceFilter(
-        choices=[(s.value, s.label) for s in (SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN)]
-    )
-
-    class Meta:
-        model = Pupil
-        fields = ["school", "sen_status"]
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="The SEND register: pupils at SEN support (K) or with an EHC plan (E)",
-        description=(
-            "For the census and the MIS's own screens. With `updated_since`, a pupil taken off the register "
-            "since then comes as a tombstone `left_register`."
-        ),
-    )
-)
-class RegisterViewSet(ApiViewSet):
-    model = Pupil
-
-    def base_queryset(self) -> QuerySet[Any]:
-        return with_need_codes(Pupil.objects.all())
-
-    serializer_class = RegisterEntrySerializer
-    filterset_class = RegisterFilter
-
-    def get_queryset(self) -> QuerySet[Any]:
-        queryset = super().get_queryset()
-        if self.request.query_params.get("updated_since"):
-            return queryset  # pupils off the register since then are told as tombstones
-        return queryset.filter(sen_status__in=[SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN])
-
-    def tombstone_reason(self, obj: Pupil) -> str | None:
-        return "left_register" if obj.sen_status == SenStatus.NO_SEN else None
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        record_api_read(request, Pupil, response.data["results"])
-        return response
-
-
-class SenChangeSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    pupil = serializers.UUIDField(source="pupil.uuid", read_only=True)
-    pupil_mis_id = serializers.CharField(source="pupil.mis_id", read_only=True)
-    status = serializers.ChoiceField(choices=HistoricSenStatus.choices, read_only=True)
-    primary_need = serializers.CharField(source="primary_need.code", read_only=True, allow_null=True, default=None)
-    secondary_need = serializers.CharField(source="secondary_need.code", read_only=True, allow_null=True, default=None)
-
-    class Meta:
-        model = RegisterChange
-        fields = [
-            "id",
-            "pupil",
-            "pupil_mis_id",
-            "status",
-            "primary_need",
-            "secondary_need",
-            "on_monitoring_list",
-            "starts_on",
-            "recorded_at",
-        ]
-
-
-class SenChangeFilter(ApiFilterSet):
-    pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
-    school = django_filters.UUIDFilter(field_name="pupil__school__uuid")
-
-    class Meta:
-        model = RegisterChange
-        fields = ["pupil", "school"]
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="The SEN change feed: every change of SEN status or needs, in the order recorded",
-        description=(
-            "Poll with `updated_since` (the `recorded_at` of the last change you saw) to learn what changed "
-            "without re-reading every pupil. A change may start on a later date (`starts_on`)."
-        ),
-    )
-)
-class SenChangeViewSet(ApiViewSet):
-    model = RegisterChange
-
-    def base_queryset(self) -> QuerySet[Any]:
-        return RegisterChange.objects.select_related("pupil", "primary_need", "secondary_need")
-
-    serializer_class = SenChangeSerializer
-    filterset_class = SenChangeFilter
-    sync_field = "recorded_at"
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        record_api_read(request, Pupil, response.data["results"], key="pupil")
-        return response
-
-
-class PassportSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="uuid", read_only=True)
-    pupil = serializers.UUIDField(source="pupil.uuid", read_only=True)
-    pupil_mis_id = serializers.CharField(source="pupil.mis_id", read_only=True)
-    key_strategies = serializers.ListField(source="strategies", child=serializers.CharField(), read_only=True)
-    approved_at = serializers.DateTimeField(source="reviewed_at", read_only=True)
-
-    class Meta:
-        model = PassportVersion
-        fields = [
-            "id",
-            "pupil",
-            "pupil_mis_id",
-            "number",
-            "about_me",
-            "important_to_me",
-            "how_to_support",
-            "what_helps",
-            "what_does_not_help",
-            "pupil_voice",
-            "key_strategies",
-            "approved_at",
-            "updated_at",
-        ]
-
-
-class PassportFilter(ApiFilterSet):
-    pupil = django_filters.UUIDFilter(field_name="pupil__uuid")
-    school = django_filters.UUIDFilter(field_name="pupil__school__uuid")
-
-    class Meta:
-        model = PassportVersion
-        fields = ["pupil", "school"]
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Approved pupil passports (every approved version; the highest number is current)"),
-    retrieve=extend_schema(summary="One approved passport version"),
-)
-class PassportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
-    """Only versions the SENCO approved leave the platform: drafts and returned versions stay inside."""
-
-    model = PassportVersion
-
-    def base_queryset(self) -> QuerySet[Any]:
-        return PassportVersion.objects.filter(status=PassportStatus.APPROVED).select_related("pupil")
-
-    serializer_class = PassportSerializer
-    filterset_class = PassportFilter
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        record_api_read(request, Pupil, response.data["results"], key="pupil")
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().retrieve(request, *args, **kwargs)
-        record_api_read(request, Pupil, [response.data], key="pupil")
-        return response
-
-
-class NeedTypeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = NeedType
-        fields = ["code", "label", "valid_from", "valid_to"]
-
-
-@extend_schema_view(list=extend_schema(summary="The census SEN need types (reference data, the same for every trust)"))
-class NeedTypeViewSet(StrictQueryMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    queryset = NeedType.objects.order_by("code")
-    serializer_class = NeedTypeSerializer
-    pagination_class = None

@@ -128,9 +128,7 @@ def change_register_entry(
     )
 
 
-PUPIL_FIELDS = (
-    "school",
-    "school_class",
+PUPIL_MIS_FIELDS = (
     "legal_first_name",
     "legal_last_name",
     "preferred_first_name",
@@ -141,8 +139,8 @@ PUPIL_FIELDS = (
     "year_group",
     "admission_date",
     "leaving_date",
-    "mis_id",
 )
+PUPIL_FIELDS = ("school", "school_class", *PUPIL_MIS_FIELDS, "mis_id")
 
 
 def pupil_field_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
@@ -239,19 +237,6 @@ def set_flag(pupil: Pupil, *, flag: str, holds: bool, on: dt.date, reason: str, 
 
 
 # --- Bulk upserts from the MIS (REST API) ------------------------------------------------------------------
-
-PUPIL_MIS_FIELDS = (
-    "legal_first_name",
-    "legal_last_name",
-    "preferred_first_name",
-    "preferred_last_name",
-    "date_of_birth",
-    "gender",
-    "upn",
-    "year_group",
-    "admission_date",
-    "leaving_date",
-)
 
 
 @transaction.atomic

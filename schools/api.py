@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from schools import relink, services
+from schools import mis_services, relink, services
 from schools.models import ClassStaff, ClassStaffRole, Membership, Phase, School, SchoolClass, YearGroup
 from send.api import MIS_ID, ApiFilterSet, ApiViewSet, BulkUpsertMixin, StrictSerializer, bulk_schema
 
@@ -73,7 +73,7 @@ class StaffWriteSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254, help_text="The person's work email: their sign-in")
     full_name = serializers.CharField(max_length=200, help_text="Used when the person is new to the platform")
     role = serializers.ChoiceField(
-        choices=[(r.value, r.label) for r in services.MIS_STAFF_ROLES],
+        choices=[(r.value, r.label) for r in mis_services.MIS_STAFF_ROLES],
         help_text="Teachers and teaching assistants only; other roles are given by the trust's administrators",
     )
 
@@ -123,7 +123,7 @@ class StaffViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, BulkUpse
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()
         if self.action == "destroy":
-            return queryset.filter(role__in=list(services.MIS_STAFF_ROLES))
+            return queryset.filter(role__in=list(mis_services.MIS_STAFF_ROLES))
         return queryset
 
     def perform_destroy(self, instance: Membership) -> None:

@@ -112,7 +112,7 @@ def _note_failure(request: HttpRequest) -> None:
 
 
 def _too_many_failures() -> HttpResponse:
-    from send.api import PROBLEM_CONTENT_TYPE, problem
+    from send.api_errors import PROBLEM_CONTENT_TYPE, problem
 
     body = problem(429, "throttled", "Too many requests with a wrong token from this address; try again later.")
     response = JsonResponse(body, status=429, content_type=PROBLEM_CONTENT_TYPE)

@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, Concat
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
+from schools.api_client_services import create_api_client
 from schools.models import (
     ApiClient,
     ClassStaff,
@@ -31,7 +32,6 @@ from schools.models import (
     Trust,
     User,
 )
-from schools.services import create_api_client
 from send.demo import demo_seeders
 from send.tenancy import tenant_context
 

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from schools import services
+from schools import mis_services
 from schools.models import Membership, MisIdChange, MisResource, MisSwitch, MisSwitchMatch, School, SchoolClass, User
 from send import policy
 from send.bulk import BulkResult, Records
@@ -320,7 +320,7 @@ def _load_staff(school_ids: set[int], records: list[dict[str, Any]]) -> Finder:
     """Teachers' and TAs' roles at these schools by the person's email (the MIS's roles only: never a SENCO's)."""
     emails = {User.objects.normalize_email(fields["email"]).lower() for fields in records}
     rows = Membership.objects.filter(
-        school_id__in=school_ids, role__in=list(services.MIS_STAFF_ROLES), user__email__in=emails
+        school_id__in=school_ids, role__in=list(mis_services.MIS_STAFF_ROLES), user__email__in=emails
     ).select_related("user")
     by_key: dict[tuple[int | None, str], list[Membership]] = {}
     for membership in rows:
@@ -353,5 +353,5 @@ STAFF = Matcher(MisResource.STAFF, Membership, "staff record", "email", "email",
 CLASSES = Matcher(MisResource.CLASS, SchoolClass, "class", "name, year group and school year", "name", _load_classes)
 
 # The bulk upserts of the API, with the pre-pass in front.
-upsert_staff_relinking = relinking(services.upsert_staff, STAFF)
-upsert_classes_relinking = relinking(services.upsert_classes, CLASSES)
+upsert_staff_relinking = relinking(mis_services.upsert_staff, STAFF)
+upsert_classes_relinking = relinking(mis_services.upsert_classes, CLASSES)

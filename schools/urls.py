@@ -1,6 +1,6 @@
 from django.urls import path
 
-from schools import switch_views, views
+from schools import api_client_views, switch_views, views
 
 app_name = "schools"
 
@@ -28,11 +28,11 @@ urlpatterns = [
         views.membership_password_link,
         name="membership_password_link",
     ),
-    path("api-clients/", views.api_client_list, name="api_client_list"),
-    path("api-clients/new/", views.api_client_create, name="api_client_create"),
-    path("api-clients/<uuid:client_uuid>/", views.api_client_edit, name="api_client_edit"),
-    path("api-clients/<uuid:client_uuid>/rotate/", views.api_client_rotate, name="api_client_rotate"),
-    path("api-clients/<uuid:client_uuid>/revoke/", views.api_client_revoke, name="api_client_revoke"),
+    path("api-clients/", api_client_views.api_client_list, name="api_client_list"),
+    path("api-clients/new/", api_client_views.api_client_create, name="api_client_create"),
+    path("api-clients/<uuid:client_uuid>/", api_client_views.api_client_edit, name="api_client_edit"),
+    path("api-clients/<uuid:client_uuid>/rotate/", api_client_views.api_client_rotate, name="api_client_rotate"),
+    path("api-clients/<uuid:client_uuid>/revoke/", api_client_views.api_client_revoke, name="api_client_revoke"),
     path("mis-switches/", switch_views.mis_switch_list, name="mis_switch_list"),
     path("mis-switches/new/", switch_views.mis_switch_create, name="mis_switch_create"),
     path("mis-switches/<uuid:switch_uuid>/", switch_views.mis_switch_detail, name="mis_switch_detail"),

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from schools import selectors, services
 from schools.forms import (
-    ApiClientForm,
     FederationForm,
     InsetDayForm,
     InviteForm,
@@ -27,7 +26,7 @@ from schools.forms import (
     TermForm,
 )
 from schools.http import TenantRequest
-from schools.models import ApiClient, Federation, InsetDay, Invitation, Membership, School, SchoolYear, Term, Trust
+from schools.models import Federation, InsetDay, Invitation, Membership, School, SchoolYear, Term, Trust
 from schools.security import reauthentication_required
 from send import policy
 from send.audit import record_security_event
@@ -36,7 +35,8 @@ from send.middleware import SESSION_SCHOOL, SESSION_TRUST
 from send.shortcuts import get_visible_or_404, require, tenant_required
 
 
-def _trust(request: TenantRequest) -> Trust:
+def require_trust_admin(request: TenantRequest) -> Trust:
+    """The tenant's trust, if the user may manage it (every trust admin page starts here)."""
     trust: Trust = request.tenant.trust
     require(request, "manage", trust)
     return trust
@@ -44,7 +44,7 @@ def _trust(request: TenantRequest) -> Trust:
 
 @tenant_required
 def admin_home(request: TenantRequest) -> HttpResponse:
-    trust = _trust(request)
+    trust = require_trust_admin(request)
     schools: QuerySet[School] = policy.visible(
         request.user, School.objects.select_related("federation"), "change"
     ).order_by("name")
@@ -85,7 +85,7 @@ def _school_form_view(request: TenantRequest, school: School | None) -> HttpResp
 
 @tenant_required
 def school_create(request: TenantRequest) -> HttpResponse:
-    _trust(request)
+    require_trust_admin(request)
     return _school_form_view(request, None)
 
 
@@ -97,7 +97,7 @@ def school_edit(request: TenantRequest, school_uuid: str) -> HttpResponse:
 
 @tenant_required
 def federation_create(request: TenantRequest) -> HttpResponse:
-    _trust(request)
+    require_trust_admin(request)
     form = FederationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +114,7 @@ def federation_create(request: TenantRequest) -> HttpResponse:
 
 @tenant_required
 def year_create(request: TenantRequest) -> HttpResponse:
-    _trust(request)
+    require_trust_admin(request)
     form = SchoolYearForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,7 +191,7 @@ def term_delete(request: TenantRequest, term_uuid: str) -> HttpResponse:
 
 @tenant_required
 def staff_list(request: TenantRequest) -> HttpResponse:
-    _trust(request)
+    require_trust_admin(request)
     memberships = selectors.staff_memberships(request.user)
     return render(request, "schools/staff_list.html", {"memberships": memberships})
 
@@ -199,7 +199,7 @@ def staff_list(request: TenantRequest) -> HttpResponse:
 @tenant_required
 @reauthentication_required
 def staff_invite(request: TenantRequest) -> HttpResponse:
-    _trust(request)
+    require_trust_admin(request)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -315,102 +315,6 @@ def membership_password_link(request: TenantRequest, membership_uuid: str) -> Ht
         ),
         "{email} has been sent a link to choose a password.",
     )
-
-
-# --- API clients -------------------------------------------------------------------------------------------
-
-
-@tenant_required
-def api_client_list(request: TenantRequest) -> HttpResponse:
-    _trust(request)
-    clients: list[ApiClient] = list(policy.visible(request.user, ApiClient.objects.all(), "view").order_by("name"))
-    names = {school.pk: school.name for school in School.objects.all()}
-    rows = [(client, ", ".join(names[pk] for pk in client.school_ids if pk in names)) for client in clients]
-    return render(request, "schools/api_client_list.html", {"rows": rows})
-
-
-def _token_page(request: TenantRequest, client: ApiClient, token: str) -> HttpResponse:
-    return render(request, "schools/api_client_token.html", {"client": client, "token": token})
-
-
-@tenant_required
-@reauthentication_required
-def api_client_create(request: TenantRequest) -> HttpResponse:
-    _trust(request)
-    form = ApiClientForm(request.POST or None, initial={"can_read": True, "all_schools": True})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            client, token = services.create_api_client(
-                name=data["name"],
-                can_read=data["can_read"],
-                can_write=data["can_write"],
-                all_schools=data["all_schools"],
-                schools=list(data["schools"]),
-                rate_limit_per_minute=data["rate_limit_per_minute"],
-                created_by=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _token_page(request, client, token)
-    return render(request, "schools/api_client_form.html", {"form": form, "client": None})
-
-
-@tenant_required
-@reauthentication_required
-def api_client_edit(request: TenantRequest, client_uuid: str) -> HttpResponse:
-    client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
-    initial = {
-        "can_read": client.can_read,
-        "can_write": client.can_write,
-        "all_schools": client.all_schools,
-        "schools": client.school_ids,
-        "rate_limit_per_minute": client.rate_limit_per_minute,
-    }
-    form = ApiClientForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.change_api_client(
-                client,
-                can_read=data["can_read"],
-                can_write=data["can_write"],
-                all_schools=data["all_schools"],
-                schools=list(data["schools"]),
-                rate_limit_per_minute=data["rate_limit_per_minute"],
-                request=request,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{client.name} changed.")
-            return redirect("schools:api_client_list")
-    return render(request, "schools/api_client_form.html", {"form": form, "client": client})
-
-
-@require_POST
-@tenant_required
-@reauthentication_required
-def api_client_rotate(request: TenantRequest, client_uuid: str) -> HttpResponse:
-    client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
-    try:
-        token = services.rotate_api_client_token(client, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("schools:api_client_list")
-    return _token_page(request, client, token)
-
-
-@require_POST
-@tenant_required
-@reauthentication_required
-def api_client_revoke(request: TenantRequest, client_uuid: str) -> HttpResponse:
-    client = get_visible_or_404(request, ApiClient.objects.all(), "change", uuid=client_uuid)
-    services.revoke_api_client(client, request=request)
-    messages.success(request, f"{client.name} revoked: its token no longer works.")
-    return redirect("schools:api_client_list")
 
 
 # --- Home and the switcher ---------------------------------------------------------------------------------

@@ -8,27 +8,21 @@ Apps build their resources (`schools/api.py`, `pupils/api.py`) from these parts;
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import django_filters
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, fields, relations, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 from send import policy
+from send.api_errors import MAX_BATCH, PayloadTooLarge
 from send.bulk import OUTCOME_STATUSES, BulkResult, RecordOutcome, Records
+from send.idempotency import IDEMPOTENCY_KEY, idempotent
 from send.models import Tombstone
 
 # The mixins below are mixed into DRF's generic views and serializers; type checkers see those bases.
@@ -39,115 +33,12 @@ else:
     _ViewSetBase = object
     _SerializerBase = object
 
-MAX_BATCH = 1000
-
 
 @policy.register(Tombstone)
 class TombstoneRule(policy.Rule):
     """People never list tombstones; an API client sees those of its schools (all, for a whole-trust client)."""
 
     client_school_path = "school_id"
-
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-
-# --- Errors: RFC 9457 problem details ------------------------------------------------------------------
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = f"Send at most {MAX_BATCH} records in one request."
-    default_code = "payload_too_large"
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
-    default_code = "conflict"
-
-
-class IdempotencyKeyReused(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "This Idempotency-Key was already used for a different request."
-    default_code = "idempotency_key_reused"
-
-
-TITLES = {
-    400: "Invalid request",
-    401: "Authentication required",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Unprocessable request",
-    429: "Too many requests",
-}
-
-
-def problem(status_code: int, code: str, detail: str, errors: Any = None) -> dict[str, Any]:
-    """One error shape for the whole API (RFC 9457), with field errors under `errors`."""
-    body: dict[str, Any] = {
-        "type": f"urn:send:problem:{code}",
-        "title": TITLES.get(status_code, "Error"),
-        "status": status_code,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    return body
-
-
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge("The request body is too large: send at most 1,000 records, about 5 MB.")
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound("There is no such object, or this client may not see it.")
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    response = exception_handler(exc, context)
-    if response is None:
-        return None  # a real fault: Django's 500 handler, logged
-    code = "error"
-    errors = None
-    detail = ""
-    if isinstance(exc, exceptions.ValidationError):
-        code = "validation_error"
-        errors = response.data
-        detail = "Some fields are not valid: see `errors`."
-        if isinstance(errors, list):
-            errors = {"non_field_errors": errors}
-    elif isinstance(exc, exceptions.APIException):
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else "error"
-        data = response.data
-        detail = str(data.get("detail", exc.detail)) if isinstance(data, dict) else str(exc.detail)
-    response.data = problem(response.status_code, code, detail, errors)
-    response.content_type = PROBLEM_CONTENT_TYPE
-    return response
-
-
-@csrf_exempt
-def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Unknown paths under /api/ answer in the API's error shape, not with the HTML 404 page."""
-    return JsonResponse(
-        problem(404, "not_found", "There is no such API endpoint."), status=404, content_type=PROBLEM_CONTENT_TYPE
-    )
-
-
-def api_or_page(status_code: int, code: str, detail: str, page: Any) -> Any:
-    """A Django error handler (handler400/403/404/500) that answers /api/ in the problem shape."""
-
-    def handler(request: HttpRequest, exception: Exception | None = None) -> Any:
-        if request.path.startswith("/api/"):
-            body = problem(status_code, code, detail)
-            return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
-        return page(request, exception) if status_code != 500 else page(request)
-
-    return handler
 
 
 class TombstoneSerializer(serializers.Serializer):
@@ -353,59 +244,6 @@ def _flatten(errors: Any) -> dict[str, list[str]]:
         else:
             flat[name] = [str(message) for message in messages]
     return flat
-
-
-IDEMPOTENCY_TTL = 24 * 3600
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"[!-~][ -~]{0,198}[!-~]|[!-~]")
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^([!-~][ -~]{0,198}[!-~]|[!-~])$"},
-    location=OpenApiParameter.HEADER,
-    description=(
-        "Any unique string (a UUID is best), up to 200 characters. A retry with the same key and body within "
-        "24 hours returns the first answer, marked `Idempotent-Replayed: true`, and changes nothing."
-    ),
-)
-
-
-def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
-    """A retried write with the same `Idempotency-Key` returns the first answer, from Redis, and does nothing.
-
-    The key is per client; a key reused with another body is refused (422), and a second request with a
-    key whose first is still running waits for nothing: it gets 409 and retries.
-    """
-
-    def wrapped(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            return handler(view, request, *args, **kwargs)
-        if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
-            raise exceptions.ValidationError({"Idempotency-Key": ["Give 1 to 200 printable ASCII characters."]})
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        cache_key = f"idempotency:{request.user.uuid}:{digest}"
-        fingerprint = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
-        stored = cache.get(cache_key)
-        if stored is None:
-            if not cache.add(f"{cache_key}:lock", 1, timeout=120):
-                raise Conflict()
-            try:
-                stored = cache.get(cache_key)
-                if stored is None:
-                    response = handler(view, request, *args, **kwargs)
-                    if response.status_code >= 500 or response.status_code == 429:
-                        return response
-                    stored = {"fingerprint": fingerprint, "status": response.status_code, "data": response.data}
-                    cache.set(cache_key, stored, timeout=IDEMPOTENCY_TTL)
-                    return response
-            finally:
-                cache.delete(f"{cache_key}:lock")
-        if stored["fingerprint"] != fingerprint:
-            raise IdempotencyKeyReused()
-        return Response(stored["data"], status=stored["status"], headers={"Idempotent-Replayed": "true"})
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
 
 
 def ids(values: Sequence[Any]) -> list[str]:

@@ -8,12 +8,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from pupils import api as pupils_api
+from pupils import sen_api
 from schools import account_views
 from schools import api as schools_api
 from schools import views as school_views
 from send import views
 from send.admin_site import hide_backup_codes
-from send.api import api_not_found, api_or_page
+from send.api_errors import api_not_found, api_or_page
 
 hide_backup_codes(admin.site)
 
@@ -23,10 +24,10 @@ api.register("staff", schools_api.StaffViewSet, basename="staff")
 api.register("classes", schools_api.SchoolClassViewSet, basename="class")
 api.register("pupils", pupils_api.PupilViewSet, basename="pupil")
 api.register("contacts", pupils_api.ContactViewSet, basename="contact")
-api.register("register", pupils_api.RegisterViewSet, basename="register")
-api.register("sen-changes", pupils_api.SenChangeViewSet, basename="sen-change")
-api.register("passports", pupils_api.PassportViewSet, basename="passport")
-api.register("need-types", pupils_api.NeedTypeViewSet, basename="need-type")
+api.register("register", sen_api.RegisterViewSet, basename="register")
+api.register("sen-changes", sen_api.SenChangeViewSet, basename="sen-change")
+api.register("passports", sen_api.PassportViewSet, basename="passport")
+api.register("need-types", sen_api.NeedTypeViewSet, basename="need-type")
 
 urlpatterns = [
     path("", school_views.home, name="home"),

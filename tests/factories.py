@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pupils.models import NeedType, Pupil, PupilNeed, SenStatus
 from pupils.upn import make_upn
+from schools.api_client_services import create_api_client
 from schools.models import (
     ClassStaff,
     Federation,
@@ -26,7 +27,6 @@ from schools.models import (
     Trust,
     User,
 )
-from schools.services import create_api_client
 from send.pdf import PdfJob
 from send.tenancy import tenant_context
 from send.uploads import StoredFile, store_upload

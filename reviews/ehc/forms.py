@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 
 from provision.models import InterventionGroup
 from reviews.apdr.models import Progress
+from reviews.ehc import review_services, services
 from reviews.ehc.models import (
-    SECTION_FIELDS,
     AnnualReview,
     EhcAmendment,
     EhcAssessmentRequest,
@@ -27,35 +27,12 @@ from send.uploads import StoredFile
 
 class RequestForm(ModelFieldsForm):
     model = EhcAssessmentRequest
-    model_fields = (
-        "requested_by",
-        "requester_name",
-        "local_authority",
-        "case_officer",
-        "sent_on",
-        "received_on",
-        "evidence_summary",
-        "decision",
-        "decided_on",
-        "outcome",
-        "outcome_on",
-    )
+    model_fields = services.REQUEST_FIELDS
 
 
 class PlanForm(ModelFieldsForm):
     model = EhcPlan
-    model_fields = (
-        "local_authority",
-        "case_officer",
-        "case_officer_email",
-        "issued_on",
-        "last_reviewed_on",
-        "review_every_months",
-        "phase_transfer_year",
-        "post16_transfer",
-        "document",
-        *SECTION_FIELDS,
-    )
+    model_fields = services.PLAN_FIELDS
 
     def __init__(self, *args: Any, documents: QuerySet[StoredFile], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,15 +83,7 @@ class MeetingForm(ModelFieldsForm):
     """The meeting record, with progress (and a note) towards each of the plan's outcomes."""
 
     model = AnnualReview
-    model_fields = (
-        "held_on",
-        "attendees",
-        "pupil_views",
-        "parent_views",
-        "other_views",
-        "proposed_amendments",
-        "recommendation",
-    )
+    model_fields = ("held_on", *review_services.MEETING_FIELDS)
 
     def __init__(self, *args: Any, outcomes: list[EhcOutcome], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

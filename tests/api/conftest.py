@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from schools import services
+from schools import api_client_services
 from schools.models import ApiClient
 from send.tenancy import tenant_context
 from tests.factories import TrustWorld
@@ -24,7 +24,7 @@ def api_for(
 ) -> tuple[APIClient, ApiClient]:
     """An HTTP client carrying a new API client's token for this trust."""
     with tenant_context(trust_world.trust.pk):
-        client, token = services.create_api_client(
+        client, token = api_client_services.create_api_client(
             name=f"MIS {uuid.uuid4().hex[:8]}",
             can_read=read,
             can_write=write,

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from schools import services
+from schools import api_client_services
 from schools.models import ApiClient
 from send.models import AccessEvent
 from send.tenancy import tenant_context
@@ -47,14 +47,14 @@ def test_a_revoked_token_stops_working_at_once(world: Any) -> None:
     http, client = api_for(world.a)
     assert http.get("/api/v1/pupils/").status_code == 200
     with tenant_context(world.a.trust.pk):
-        services.revoke_api_client(client)
+        api_client_services.revoke_api_client(client)
     assert_problem(http.get("/api/v1/pupils/"), 401, "authentication_failed")
 
 
 def test_rotating_gives_a_new_token_and_the_old_one_stops(world: Any) -> None:
     http, client = api_for(world.a)
     with tenant_context(world.a.trust.pk):
-        token = services.rotate_api_client_token(client)
+        token = api_client_services.rotate_api_client_token(client)
     assert http.get("/api/v1/pupils/").status_code == 401
     fresh = APIClient()
     fresh.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")

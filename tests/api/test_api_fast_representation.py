@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from rest_framework import serializers
 
-from pupils.api import ContactSerializer, PupilSerializer, RegisterEntrySerializer, with_need_codes
+from pupils.api import ContactSerializer, PupilSerializer, with_need_codes
 from pupils.models import Contact, Pupil
+from pupils.sen_api import RegisterEntrySerializer
 from send.tenancy import tenant_context
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection
 from schemathesis.core.parameters import ParameterLocation
 
-from send.api import IDEMPOTENCY_KEY_PATTERN
+from send.idempotency import IDEMPOTENCY_KEY_PATTERN
 from send.wsgi import application
 from tests.api.conftest import api_for
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from pupils.models import Pupil
 from pupils.upn import make_upn
+from schools.api_client_services import create_api_client, revoke_api_client
 from schools.mis_switch import declare_mis_switch, end_mis_switch
 from schools.models import MisIdChange, MisSwitch, MisSwitchMatch
-from schools.services import create_api_client, revoke_api_client
 from send.models import SecurityEvent
 from send.tenancy import tenant_context
 from tests.api.conftest import api_for, pupil_record

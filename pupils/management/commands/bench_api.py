@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 
 from pupils.models import Pupil, PupilNeed
 from pupils.upn import make_upn
-from schools import services
+from schools import api_client_services
 from schools.api_auth import hash_token
 from schools.models import ApiClient, School, SchoolClass, SchoolYear, Trust
 from send import bench
@@ -287,7 +287,9 @@ class Command(BaseCommand):
                 )
             Pupil.objects.filter(school=school).delete()
             ApiClient.objects.filter(name="Benchmark MIS").delete()
-            _, token = services.create_api_client(name="Benchmark MIS", can_write=True, rate_limit_per_minute=100_000)
+            _, token = api_client_services.create_api_client(
+                name="Benchmark MIS", can_write=True, rate_limit_per_minute=100_000
+            )
             ApiClient.objects.filter(name="Benchmark MIS").update(last_used_at=timezone.now())
         http = APIClient(HTTP_HOST=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0])
         http.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")

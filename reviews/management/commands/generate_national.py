@@ -22,7 +22,7 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -30,9 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.db.models import Model
 from django.utils import timezone
-from psycopg import sql
 
 from provision.models import GroupMember, Intervention, InterventionGroup, StaffRate
 from pupils.models import NeedType, Pupil, PupilNeed
@@ -40,6 +38,7 @@ from pupils.upn import make_upn
 from reviews.models import Deadline, EhcPlan, Plan
 from schools.models import Membership, Role, School, SchoolClass, SchoolYear, Term, Trust, User
 from send import bench
+from send.copy_load import Ids, continue_sequences, copy, switch_triggers_and_forced_rls
 from send.dbsecurity import secure_database
 from send.tenancy import tenant_context
 
@@ -48,39 +47,6 @@ CLASSES_PER_SCHOOL = 21  # three forms of entry, reception to year 6
 YEARS = ("R", "1", "2", "3", "4", "5", "6")
 GROUPS_PER_SCHOOL = 8
 MEMBERS_PER_GROUP = 6
-
-
-def copy(model: type[Model], instances: Iterable[Model]) -> int:
-    """COPY the instances (primary keys set) into the model's table, each field converted as Django saves it."""
-    fields = list(model._meta.concrete_fields)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(model._meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
-    )
-    count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as out:
-        for obj in instances:
-            out.write_row([f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields])
-            count += 1
-    return count
-
-
-class Ids:
-    """Primary keys handed out here, so that rows can name each other before they are written."""
-
-    def __init__(self) -> None:
-        self.next: dict[type[Model], int] = {}
-
-    def __call__(self, model: type[Model]) -> int:
-        if model not in self.next:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    sql.SQL("SELECT coalesce(max(id), 0) FROM {}")
-                    .format(sql.Identifier(model._meta.db_table))
-                    .as_string(cursor.connection)
-                )
-                self.next[model] = cursor.fetchone()[0] + 1
-        self.next[model] += 1
-        return self.next[model] - 1
 
 
 class Command(BaseCommand):
@@ -118,29 +84,6 @@ class Command(BaseCommand):
 
     # --- Loading --------------------------------------------------------------------------------------------
 
-    def tables(self) -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = 'public' AND c.relkind = 'r'"
-            )
-            return [row[0] for row in cursor.fetchall()]
-
-    def switch(self, on: bool) -> None:
-        """Triggers and forced row-level security off for the load (owner only), and back on after it."""
-        with connection.cursor() as cursor:
-            for table in self.tables():
-                ident = sql.Identifier(table)
-                cursor.execute(
-                    sql.SQL("ALTER TABLE {} {} TRIGGER USER")
-                    .format(ident, sql.SQL("ENABLE" if on else "DISABLE"))
-                    .as_string(cursor.connection)
-                )
-                if not on:
-                    cursor.execute(
-                        sql.SQL("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY").format(ident).as_string(cursor.connection)
-                    )
-
     def load(self, options: dict[str, Any]) -> None:
         rng = random.Random(2026)  # noqa: S311  # nosec B311 - made-up data, reproducible
         ids = Ids()
@@ -150,7 +93,7 @@ class Command(BaseCommand):
         needs = {n.code: n.pk for n in NeedType.objects.filter(code__in=NEEDS)}
         password = User(email="x@invalid")
         password.set_password(settings.DEMO_PASSWORD)
-        self.switch(on=False)
+        switch_triggers_and_forced_rls(on=False)
         try:
             trusts, schools, years, users, memberships = [], [], [], [], []
             terms, classes, interventions, rates = [], [], [], []
@@ -278,9 +221,9 @@ class Command(BaseCommand):
             ):
                 self.say(f"{model.__name__}: {copy(model, rows):,} rows")
             self.load_pupils(options, rng, ids, schools, classes, needs, today, now)
-            self.sequences()
+            continue_sequences()
         finally:
-            self.switch(on=True)
+            switch_triggers_and_forced_rls(on=True)
         secure_database()  # forced row-level security again, grants
         self.say("Analysing every table...")
         with connection.cursor() as cursor:
@@ -437,23 +380,6 @@ class Command(BaseCommand):
         self.say(f"InterventionGroup: {copy(InterventionGroup, groups):,} rows")
         self.say(f"GroupMember: {copy(GroupMember, members):,} rows")
 
-    def sequences(self) -> None:
-        """Identity columns continue after the keys handed out here."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'id'"
-            )
-            for (table,) in cursor.fetchall():
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                row = cursor.fetchone()
-                if row and row[0]:
-                    cursor.execute(
-                        sql.SQL("SELECT setval(%s, coalesce((SELECT max(id) FROM {}), 0) + 1, false)")
-                        .format(sql.Identifier(table))
-                        .as_string(cursor.connection),
-                        [row[0]],
-                    )
-
     # --- Measuring ------------------------------------------------------------------------------------------
 
     def measure(self, repeat: int) -> None:
@@ -461,7 +387,7 @@ class Command(BaseCommand):
         from rest_framework.test import APIClient
 
         from reviews.tasks import scan_statutory_trust, scan_trust
-        from schools.services import create_api_client
+        from schools.api_client_services import create_api_client
 
         trust = Trust.objects.get(slug="national-50")
         with tenant_context(trust.pk):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from schools import services
+from schools import api_client_services
 from schools.models import School, Trust
 from send.tenancy import tenant_context
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No school of this trust has the URN {', '.join(missing)}.")
             try:
-                client, token = services.create_api_client(
+                client, token = api_client_services.create_api_client(
                     name=options["name"],
                     can_read=True,
                     can_write=options["write"],

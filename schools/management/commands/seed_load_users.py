@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from schools.api_client_services import create_api_client
 from schools.models import ApiClient, Membership, Role, School, Trust, User
-from schools.services import create_api_client
 from send.tenancy import tenant_context
 
 DOMAIN = "load.oakfield.example"
