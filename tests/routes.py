@@ -15,7 +15,7 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import TrustWorld
+from tests.factories import PNG_BYTES, TrustWorld, World
 
 
 @dataclass(frozen=True)
@@ -136,3 +136,26 @@ def url_of(route: Route, world: TrustWorld, **given: Any) -> str:
     """The route's address filled with `world`'s objects (or the arguments given)."""
     kwargs = {arg: given[arg] if arg in given else filler(route, arg)(world) for arg in route.arguments}
     return reverse(route.name, kwargs=kwargs)
+
+
+def a_photo_of_pupil_0(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from send.tenancy import tenant_context
+    from tests.conftest import client_for
+
+    with tenant_context(world.a.trust.pk):
+        world.a.school.pupil_photos = True
+        world.a.school.save(update_fields=["pupil_photos"])
+    url = reverse("pupils:record_add", kwargs={"pupil_uuid": world.a.pupils[0].uuid, "section": "photo"})
+    photo = SimpleUploadedFile("photo.png", PNG_BYTES, "image/png")
+    assert client_for(world.a.users["senco"]).post(url, {"photo": photo}).status_code == 302
+
+
+# What a positive control adds first (in its test's own transaction) for the page to have something to show.
+PREPARE: dict[str, Callable[[World], None]] = {"pupils:photo": a_photo_of_pupil_0}
+
+
+def prepare(route: Route, world: World) -> None:
+    if route.name in PREPARE:
+        PREPARE[route.name](world)

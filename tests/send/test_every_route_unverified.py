@@ -13,19 +13,17 @@ filled, or an unnamed pattern without an example address, fails the suite.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from tests.api.test_api_matrix import OBJECTS, with_sen_records
 from tests.conftest import client_for
-from tests.factories import World, build_world
-from tests.routes import Route, all_routes, can_fill, unnamed_patterns, url_of
+from tests.factories import World
+from tests.routes import Route, all_routes, can_fill, prepare, unnamed_patterns, url_of
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +67,10 @@ ADMIN_OBJECT_REDIRECT = "<path:object_id>/"
 
 
 @pytest.fixture(scope="module")
-def shared(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
-    """One world for the module, rolled back at its end: every test here only reads it (each test's own writes,
-    the positive control's POSTs, are rolled back by the test's own transaction inside this one)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        world = build_world()
-        with_sen_records(world.a)
-        yield {"world": world, "admin": admin_objects(world)}
-        transaction.set_rollback(True)
+def shared(module_world: World) -> dict[str, Any]:
+    """The module's world (tests/conftest.py), with the API's records and an object of every admin model."""
+    with_sen_records(module_world.a)
+    return {"world": module_world, "admin": admin_objects(module_world)}
 
 
 def admin_objects(world: World) -> dict[str, Any]:
@@ -246,8 +240,7 @@ def test_a_password_only_teacher_gets_the_second_factor_page_never_data(shared, 
 def test_the_same_addresses_answer_a_fully_signed_in_user(shared, route):
     """The positive control: a right filler reaches the object, so the refusals above are not 404s in disguise."""
     world, url = shared["world"], address(route, shared)
-    if route.name in PREPARE:
-        PREPARE[route.name](world)
+    prepare(route, world)
     if route.namespace == "api":
         from tests.api.conftest import api_for
 
@@ -274,23 +267,6 @@ def test_the_same_addresses_answer_a_fully_signed_in_user(shared, route):
             return
     pytest.fail(f"no role of the trust reaches {url}: {answers}")
 
-
-def a_photo_of_pupil_0(world: World) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from send.tenancy import tenant_context
-    from tests.factories import PNG_BYTES
-
-    with tenant_context(world.a.trust.pk):
-        world.a.school.pupil_photos = True
-        world.a.school.save(update_fields=["pupil_photos"])
-    url = reverse("pupils:record_add", kwargs={"pupil_uuid": world.a.pupils[0].uuid, "section": "photo"})
-    photo = SimpleUploadedFile("photo.png", PNG_BYTES, "image/png")
-    assert client_for(world.a.users["senco"]).post(url, {"photo": photo}).status_code == 302
-
-
-# What the positive control's test adds first (in its own transaction) for the page to have something to show.
-PREPARE = {"pupils:photo": a_photo_of_pupil_0}
 
 # What the positive control accepts where it is not 200, and why.
 CONTROL: dict[str, set[int]] = {
