@@ -77,11 +77,43 @@ class PupilRule(policy.Rule):
                 | _granted(user, self.model, "view_pupil")
             )
             return queryset.filter(condition)
+        if roles.is_send_lead:
+            return queryset
         if action == "change":
-            if roles.is_send_lead:
-                return queryset
             return queryset.filter(school_id__in=roles.schools_with(*REGISTER_EDITORS))
+        if action in self.AT_SCHOOL:
+            return queryset.filter(school_id__in=roles.schools_with(*self.AT_SCHOOL[action]))
+        if action == "add_note":
+            keepers = queryset.filter(school_id__in=roles.schools_with(Role.SENCO, Role.ASSISTANT_SENCO))
+            if self._head_only(roles):
+                return keepers
+            return keepers | self.visible(user, queryset, "view")
+        if action == "edit_passport":
+            teaches = ClassStaff.objects.filter(user_id=user.pk, role=ClassStaffRole.TEACHER)
+            return queryset.filter(
+                Q(school_id__in=roles.schools_with(Role.SENCO))
+                | Q(
+                    school_id__in=roles.schools_with(Role.CLASS_TEACHER),
+                    school_class_id__in=teaches.values("school_class_id"),
+                )
+            )
         return queryset.none()
+
+    # The actions granted by a role at the pupil's school, and which roles (besides the trust SEND lead).
+    AT_SCHOOL = {
+        # the designated teacher keeps the looked-after flags (checked per flag in the view)
+        "change_flags": (Role.SENCO, Role.ASSISTANT_SENCO, Role.DESIGNATED_TEACHER),
+        # contacts, the contact log, documents and access arrangements
+        "manage_record": (Role.SENCO, Role.ASSISTANT_SENCO),
+        "review_passport": (Role.SENCO,),
+    }
+
+    @staticmethod
+    def _head_only(roles: Any) -> bool:
+        """A headteacher reads every pupil but adds notes only where they also work with pupils."""
+        return bool(roles.schools_with(Role.HEADTEACHER)) and not roles.schools_with(
+            Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.DESIGNATED_TEACHER
+        )
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
         if obj.trust_id != current_trust_id():
@@ -89,25 +121,15 @@ class PupilRule(policy.Rule):
         roles = roles_of(user)
         if action == "change":
             return roles.is_send_lead or roles.at_school(obj.school_id, *REGISTER_EDITORS)
-        if action == "change_flags":
-            # the designated teacher keeps the looked-after flags (checked per flag in the view)
-            return roles.is_send_lead or roles.at_school(
-                obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO, Role.DESIGNATED_TEACHER
-            )
-        if action == "manage_record":
-            # contacts, the contact log, documents and access arrangements
-            return roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO)
+        if action in self.AT_SCHOOL:
+            return roles.is_send_lead or roles.at_school(obj.school_id, *self.AT_SCHOOL[action])
         if action == "add_note":
             # everyone who works with the pupil may add a note: whoever may open the record, but not the head
             if roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO, Role.ASSISTANT_SENCO):
                 return True
-            if roles.schools_with(Role.HEADTEACHER) and not roles.schools_with(
-                Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.DESIGNATED_TEACHER
-            ):
+            if self._head_only(roles):
                 return False
             return super().can(user, "view", obj)
-        if action == "review_passport":
-            return roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO)
         if action == "edit_passport":
             if roles.is_send_lead or roles.at_school(obj.school_id, Role.SENCO):
                 return True
@@ -129,13 +151,17 @@ class FollowsPupilRule(policy.Rule):
     write_action: str | None = "manage_record"
     client_school_path = "pupil__school"
 
+    def pupil_action(self, action: str) -> str:
+        """The pupil's action that this row's action needs: viewing it, or changing (or deleting) it."""
+        if action == "view":
+            return "view"
+        return self.write_action or "change"
+
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
-        return queryset.filter(pupil__in=policy.visible(user, Pupil, "view").values("pk"))
+        return queryset.filter(pupil__in=policy.visible(user, Pupil, self.pupil_action(action)).values("pk"))
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
-        if action == "view" or self.write_action is None:
-            return policy.can(user, action, obj.pupil)
-        return policy.can(user, self.write_action, obj.pupil)
+        return policy.can(user, self.pupil_action(action), obj.pupil)
 
 
 for _model, _write in (

@@ -81,6 +81,12 @@ class TrustRule(policy.Rule):
         """An API client acts on its own trust only, and only with the scopes (`read`, `write`) it holds."""
         return obj.pk == current_trust_id() == client.trust_id and action in client.scopes
 
+    def client_visible(self, client: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        trust_id = current_trust_id()
+        if trust_id is None or trust_id != client.trust_id or action not in client.scopes:
+            return queryset.none()
+        return queryset.filter(pk=trust_id)
+
     def can_in_current(self, user: Any, action: str) -> bool:
         return _trust_actions[action](roles_of(user))
 

@@ -74,3 +74,14 @@ def client_for(user: Any, verified: bool = True) -> Client:
 @pytest.fixture
 def login() -> Any:
     return client_for
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """One world for a module's tests that only read it, rolled back at the module's end (each test's own writes
+    are rolled back by its own transaction, nested inside this one): the route sweeps run hundreds of tests."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
