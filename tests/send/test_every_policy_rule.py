@@ -60,8 +60,8 @@ def world(module_world: World) -> World:
 def principals(world: World) -> dict[str, Any]:
     """A user of each role, the trust's MIS client (both scopes, every school) and a read-only client of the
     second school (which has no pupils)."""
+    from schools.api_client_services import create_api_client
     from schools.models import ApiClient
-    from schools.services import create_api_client
 
     people: dict[str, Any] = {role: world.a.users[role] for role in ROLES}
     with tenant_context(world.a.trust.pk):
