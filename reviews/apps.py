@@ -14,10 +14,12 @@ class ReviewsConfig(AppConfig):
         from reviews.deadlines.services import stop_feeds_when_credentials_revoked, sync_before_scan
         from reviews.demo import seed_ehc, seed_plans
         from reviews.ehc import policy as ehc_policy  # noqa: F401
+        from reviews.pep.deadlines import sync_all_pep_deadlines
         from schools.security import credentials_revoked
         from send.demo import register_demo_seeder
 
         sync_before_scan(sync_all_plan_review_deadlines)
+        sync_before_scan(sync_all_pep_deadlines)
         register_demo_seeder(seed_plans)
         register_demo_seeder(seed_ehc)
         # Signing out everywhere, or deactivation, stops the person's calendar feeds too.
