@@ -14,6 +14,7 @@ class ReviewsConfig(AppConfig):
         from reviews.deadlines.services import stop_feeds_when_credentials_revoked, sync_before_scan
         from reviews.demo import seed_ehc, seed_plans
         from reviews.ehc import policy as ehc_policy  # noqa: F401
+        from reviews.pep import policy as pep_policy  # noqa: F401
         from reviews.pep.deadlines import sync_all_pep_deadlines
         from schools.security import credentials_revoked
         from send.demo import register_demo_seeder

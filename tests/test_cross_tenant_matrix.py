@@ -44,7 +44,19 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "review_uuid": lambda w: w.annual_review.uuid,
     "invitation_uuid": lambda w: w.invitation.uuid,
     "switch_uuid": lambda w: mis_switch_of(w).uuid,
+    "pep_uuid": lambda w: peps_of(w).pep.uuid,
+    "pep_target_uuid": lambda w: peps_of(w).target.uuid,
+    "vs_uuid": lambda w: peps_of(w).norfolk.uuid,
 }
+
+
+def peps_of(world: TrustWorld) -> Any:
+    """The world's Virtual Schools and its looked-after pupil's PEP (made when a URL first needs them)."""
+    from tests.reviews.pep.support import add_pep
+
+    if "peps" not in world.__dict__:
+        world.__dict__["peps"] = add_pep(world)
+    return world.__dict__["peps"]
 
 
 def mis_switch_of(world: TrustWorld) -> Any:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
+from reviews.apdr.models import Progress
 from reviews.pep.deadlines import sync_pupil_pep_deadlines
 from reviews.pep.models import (
     CareRecord,
@@ -26,6 +27,7 @@ from reviews.pep.models import (
     PepTarget,
     PepTransition,
     Rating,
+    TargetArea,
     VirtualSchoolTerm,
 )
 from schools.models import User
@@ -44,7 +46,16 @@ PEP_FIELDS = (
     "attendees",
     "next_meeting_on",
 )
-TARGET_FIELDS = ("area", "wording", "success_criteria", "owner", "review_on", "provision", "ppp_requested")
+TARGET_FIELDS = (
+    "area",
+    "wording",
+    "success_criteria",
+    "owner",
+    "review_on",
+    "provision",
+    "ppp_requested",
+    "progress",
+)
 
 
 def _record(pep: Pep, action: str, before: str, by: User | None, comment: str = "") -> None:
@@ -163,6 +174,10 @@ def save_target(pep: Pep, target: PepTarget | None, **fields: Any) -> PepTarget:
     requested = fields.get("ppp_requested")
     if requested is not None and requested < 0:
         errors["ppp_requested"] = ["The amount asked for cannot be negative."]
+    if fields.get("area", TargetArea.ACADEMIC) not in TargetArea.values:
+        errors["area"] = ["Choose academic, wellbeing or out of school."]
+    if fields.get("progress") and fields["progress"] not in Progress.values:
+        errors["progress"] = ["Choose how far the target was met."]
     if errors:
         raise ValidationError(errors)
     target = target or PepTarget(pep=pep, position=pep.targets.count())
