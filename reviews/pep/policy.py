@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
 from reviews.pep.models import CareEvent, CareRecord, Pep, PepTarget, PepTransition, VirtualSchool, VirtualSchoolTerm
+from schools.landing import register_landing
 from schools.models import Role
 from schools.policy import register_trust_action
 from schools.selectors import Roles, roles_of
@@ -34,6 +35,14 @@ def keeps_virtual_schools(roles: Roles) -> bool:
     return roles.is_send_lead or bool(roles.schools_with(*PEP_WRITERS))
 
 
+def lands_on_looked_after(roles: Roles) -> bool:
+    """A designated teacher who does not also lead SEND or a school starts on their looked-after pupils."""
+    if roles.is_send_lead or roles.schools_with(*WHOLE_SCHOOL_READERS):
+        return False
+    return bool(roles.schools_with(Role.DESIGNATED_TEACHER))
+
+
+register_landing("reviews:pep_home", lands_on_looked_after)
 register_trust_action("view_looked_after", sees_looked_after)
 register_trust_action("manage_virtual_schools", keeps_virtual_schools)
 

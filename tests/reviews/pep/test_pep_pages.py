@@ -251,3 +251,15 @@ def care_services_target(pep: Pep, i: int) -> None:
     from reviews.pep import services
 
     services.save_target(pep, None, wording=f"Target {i}", review_on=dt.date(2027, 2, 1), provision=None)
+
+
+def test_a_designated_teacher_lands_on_their_looked_after_pupils_unless_they_lead_the_school(world: Any) -> None:
+    a = world.a
+    add_pep(a)
+    dt_user = a.users["dt"]
+    response = client_for(dt_user).get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse("reviews:pep_home")
+    with tenant_context(a.trust.pk):
+        Membership.objects.create(user=dt_user, role="senco", school=a.school)
+    response = client_for(dt_user).get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse("pupils:register")
