@@ -6,3 +6,4 @@ from reviews.apdr.models import *  # noqa: F403
 from reviews.deadlines.models import *  # noqa: F403
 from reviews.ehc.models import *  # noqa: F403
 from reviews.pep.models import *  # noqa: F403
+from reviews.pep.ppp_models import *  # noqa: F403

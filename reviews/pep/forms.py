@@ -20,6 +20,7 @@ from reviews.pep.models import (
     VirtualSchool,
     VirtualSchoolTerm,
 )
+from reviews.pep.ppp_models import PppAllocation, PppEntry, PppRoute
 from reviews.pep.services import PEP_FIELDS
 from schools.models import SchoolYear
 from send.forms import DateInput, ModelFieldsForm, limit_choices
@@ -139,3 +140,40 @@ class VerdictForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label="Why it was returned", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PppAllocationForm(forms.Form):
+    financial_year = forms.TypedChoiceField(label="Financial year (April to March)", coerce=int, choices=[])
+    route = forms.ChoiceField(label="Route", choices=PppRoute.choices, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label="Amount (£)", required=False, min_value=0, help_text="Leave empty for the year's national rate"
+    )
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        year_field = self.fields["financial_year"]
+        assert isinstance(year_field, forms.ChoiceField)
+        year_field.choices = [(y, f"{y}–{(y + 1) % 100:02d}") for y in years]
+
+
+class PppEntryForm(ModelFieldsForm):
+    model = PppEntry
+    model_fields = ("movement", "on", "amount", "target", "provision", "note")
+    allocation: forms.ModelChoiceField[PppAllocation] = forms.ModelChoiceField(
+        label="Financial year", queryset=PppAllocation.objects.none()
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        allocations: QuerySet[PppAllocation],
+        targets: QuerySet[PepTarget],
+        groups: QuerySet[InterventionGroup],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self.fields["allocation"], allocations, label=str)
+        limit_choices(
+            self.fields["target"], targets, label=lambda t: f"{t.wording[:60]} (PEP due {t.pep.due_on:%-d %b %Y})"
+        )
+        limit_choices(self.fields["provision"], groups, label=lambda g: g.name)

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
 from reviews.pep.models import CareEvent, CareRecord, Pep, PepTarget, PepTransition, VirtualSchool, VirtualSchoolTerm
+from reviews.pep.ppp_models import PppAllocation, PppEntry
 from schools.landing import register_landing
 from schools.models import Role
 from schools.policy import register_trust_action
@@ -66,6 +67,8 @@ class LookedAfterRule(policy.Rule):
 
     actions = ("view", "write")
     pupil_path = "pupil"
+    # PP+ for a previously looked-after pupil is the school's to track: written while PLAC too
+    write_while_plac = False
 
     def _pupil(self, obj: Any) -> Pupil:
         for name in self.pupil_path.split("__"):
@@ -77,16 +80,17 @@ class LookedAfterRule(policy.Rule):
         path = self.pupil_path
         if action not in self.actions:
             return queryset.none()
+        writable = Q(**{f"{path}__is_looked_after": True})
+        if self.write_while_plac:
+            writable |= Q(**{f"{path}__is_previously_looked_after": True})
         if roles.is_send_lead:
-            return queryset if action == "view" else queryset.filter(**{f"{path}__is_looked_after": True})
+            return queryset if action == "view" else queryset.filter(writable)
         if action == "view":
             whole = Q(**{f"{path}__school_id__in": roles.schools_with(*WHOLE_SCHOOL_READERS)})
             cared = Q(**{f"{path}__is_looked_after": True}) | Q(**{f"{path}__is_previously_looked_after": True})
             designated = Q(**{f"{path}__school_id__in": roles.schools_with(Role.DESIGNATED_TEACHER)}) & cared
             return queryset.filter(whole | designated)
-        return queryset.filter(
-            **{f"{path}__school_id__in": roles.schools_with(*PEP_WRITERS), f"{path}__is_looked_after": True}
-        )
+        return queryset.filter(writable, **{f"{path}__school_id__in": roles.schools_with(*PEP_WRITERS)})
 
     def can(self, user: Any, action: str, obj: Any) -> bool:
         if obj.trust_id != current_trust_id() or action not in self.actions:
@@ -99,7 +103,8 @@ class LookedAfterRule(policy.Rule):
                 or roles.at_school(pupil.school_id, *WHOLE_SCHOOL_READERS)
                 or (roles.at_school(pupil.school_id, Role.DESIGNATED_TEACHER) and _in_care_or_was(pupil))
             )
-        return pupil.is_looked_after and (roles.is_send_lead or roles.at_school(pupil.school_id, *PEP_WRITERS))
+        writable = pupil.is_looked_after or (self.write_while_plac and pupil.is_previously_looked_after)
+        return writable and (roles.is_send_lead or roles.at_school(pupil.school_id, *PEP_WRITERS))
 
 
 for _model, _path in (
@@ -110,6 +115,11 @@ for _model, _path in (
     (PepTransition, "pep__pupil"),
 ):
     policy.register(_model)(type(f"{_model.__name__}Rule", (LookedAfterRule,), {"pupil_path": _path}))
+
+_ppp_models: tuple[tuple[type[Any], str], ...] = ((PppAllocation, "pupil"), (PppEntry, "allocation__pupil"))
+for _ppp_model, _ppp_path in _ppp_models:
+    _attributes = {"pupil_path": _ppp_path, "write_while_plac": True}
+    policy.register(_ppp_model)(type(f"{_ppp_model.__name__}Rule", (LookedAfterRule,), _attributes))
 
 
 class VirtualSchoolRule(policy.Rule):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.pep import care_views, views
+from reviews.pep import care_views, ppp_views, views
 
 urlpatterns = [
     path("", views.home, name="pep_home"),
@@ -13,6 +13,9 @@ urlpatterns = [
     path("pupils/<uuid:pupil_uuid>/changes/new/", care_views.care_event_new, name="care_event_new"),
     path("pupils/<uuid:pupil_uuid>/leave-care/", care_views.leave_care, name="leave_care"),
     path("pupils/<uuid:pupil_uuid>/new/", views.pep_new, name="pep_new"),
+    path("pupils/<uuid:pupil_uuid>/pupil-premium-plus/", ppp_views.pupil_ppp, name="pupil_ppp"),
+    path("pupil-premium-plus/", ppp_views.ppp_summary, name="ppp_summary"),
+    path("pupil-premium-plus/csv/", ppp_views.ppp_csv, name="ppp_csv"),
     path("<uuid:pep_uuid>/", views.pep_detail, name="pep"),
     path("<uuid:pep_uuid>/edit/", views.pep_edit, name="pep_edit"),
     path("<uuid:pep_uuid>/targets/new/", views.target_edit, name="pep_target_add"),
