@@ -23,4 +23,5 @@ urlpatterns = [
     path("<uuid:pep_uuid>/state/<slug:action>/", views.pep_transition, name="pep_transition"),
     path("<uuid:pep_uuid>/verdict/", views.pep_verdict, name="pep_verdict"),
     path("<uuid:pep_uuid>/pdf/", views.pep_pdf, name="pep_pdf"),
+    path("<uuid:pep_uuid>/export.json", views.pep_export, name="pep_export"),
 ]

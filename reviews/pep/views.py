@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from provision.models import InterventionGroup
 from pupils.models import Pupil
 from reviews.pep import selectors, services
+from reviews.pep.documents import pep_export as pep_export_data
 from reviews.pep.forms import PepForm, PepTargetForm, StartPepForm, VerdictForm
 from reviews.pep.models import CareRecord, Pep, PepTarget, VirtualSchoolTerm
 from reviews.pep.tasks import render_pep_pdf
@@ -165,3 +166,13 @@ def pep_pdf(request: TenantRequest, pep_uuid: str) -> HttpResponse:
     pep = pep_or_404(request, pep_uuid)
     title = f"PEP of {pep.pupil.display_name}, due {pep.due_on:%-d %b %Y}"
     return request_pdf(request, render_pep_pdf, kind="pep", title=title, subject_id=str(pep.uuid))
+
+
+@tenant_required
+def pep_export(request: TenantRequest, pep_uuid: str) -> HttpResponse:
+    """The PEP as JSON that a Virtual School's system can load (downloaded: no Virtual School has an API)."""
+    pep = pep_or_404(request, pep_uuid)
+    record_access(request, pep.pupil, action="export_pep")
+    response = JsonResponse(pep_export_data(pep), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="pep-{pep.uuid}.json"'
+    return response
