@@ -1,20 +1,23 @@
 """Demo PEPs for the designated teacher, relative to today: looked-after pupils of the main school from three
 Virtual Schools (each with its own term dates, PEP system and sections), one PEP due soon, one overdue, one
 returned with a red rating, one complete, and a previously looked-after pupil. Registered with send.demo;
-idempotent (a trust with Virtual Schools is left as it is)."""
+idempotent (a trust with Virtual Schools is left as it is). Pupil Premium Plus part spent."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from pupils.models import Pupil
 from reviews.deadlines.outbox import scan_deadlines
-from reviews.pep import care_services, services
+from reviews.pep import care_services, ppp_services, services
 from reviews.pep.models import VirtualSchool
+from reviews.pep.ppp_models import PppRate
 from schools.models import Role, School, SchoolYear
+from send.dates import financial_year_bounds, financial_year_of
 
 VIRTUAL_SCHOOLS = (
     ("Norfolk Virtual School", "Norfolk", "Welfare Call ePEP", "My hobbies and interests", 7),
@@ -118,6 +121,26 @@ def seed_peps(trust: Any, main: School, users: dict[str, Any], stdout: Any) -> N
         services.transition(pep, "ready", by=designated)
         services.transition(pep, "submit", by=designated)
         services.record_verdict(pep, by=designated, rating="green", comment="A good PEP.", outcome="complete")
+    _seed_pupil_premium_plus(designated, peps, today)
     scan_deadlines(today)  # the designated teacher's reminders, as the morning scan gives them
     if stdout is not None:
         stdout.write(f"{trust.name}: {len(cared)} looked-after pupils with PEPs from 3 Virtual Schools\n")
+
+
+def _seed_pupil_premium_plus(designated: Any, peps: list[Any], today: dt.date) -> None:
+    """PP+ for the first pupil, part spent on their PEP target: in this financial year, or the latest one with a
+    national rate entered (rates are data: a new year's is added as a row)."""
+    rated = PppRate.objects.filter(financial_year__lte=financial_year_of(today)).order_by("-financial_year").first()
+    if not peps or rated is None:
+        return
+    year = rated.financial_year
+    pep = peps[0]
+    allocation = ppp_services.save_allocation(pep.pupil, financial_year=year, route="lac")
+    target = pep.targets.first()
+    first, last = financial_year_bounds(year)
+    on = min(max(first, today - dt.timedelta(days=30)), last)
+    ppp_services.add_entry(allocation, by=designated, movement="requested", on=on, amount=Decimal("600"), target=target)
+    ppp_services.add_entry(allocation, by=designated, movement="released", on=on, amount=Decimal("600"), target=target)
+    ppp_services.add_entry(
+        allocation, by=designated, movement="spent", on=on, amount=Decimal("250"), target=target, note="Reading tutor"
+    )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pupils.models import Pupil
-from reviews.models import Deadline, Pep, Reminder, VirtualSchool
+from reviews.models import Deadline, Pep, PppEntry, Reminder, VirtualSchool
 from schools.models import Trust, User
 from send.tenancy import tenant_context
 from tests.conftest import client_for
@@ -34,6 +34,7 @@ def test_the_demo_gives_the_designated_teacher_peps_from_three_virtual_schools(s
         assert termly.filter(due_on__gte=today, due_on__lte=today + timezone.timedelta(days=14)).exists()
         assert Pupil.objects.filter(is_previously_looked_after=True, is_looked_after=False).exists()
         assert Reminder.objects.filter(recipient=designated, deadline__kind="pep_termly").exists()
+        assert PppEntry.objects.filter(movement="spent").exists()  # PP+ part spent (when the year has a rate)
     response = client_for(designated).get(reverse("reviews:pep_home"))
     page = response.content.decode()
     assert response.status_code == 200

@@ -263,3 +263,26 @@ def test_a_designated_teacher_lands_on_their_looked_after_pupils_unless_they_lea
         Membership.objects.create(user=dt_user, role="senco", school=a.school)
     response = client_for(dt_user).get(reverse("home"))
     assert response.status_code == 302 and response.url == reverse("pupils:register")
+
+
+def test_the_home_puts_overdue_first_and_flags_low_attendance(world: Any) -> None:
+    from django.utils import timezone
+
+    from reviews.pep import services
+
+    a = world.a
+    pw = add_pep(a)  # Norfolk's pupil: the initial PEP was never ready, so overdue
+    with tenant_context(a.trust.pk):
+        Pupil.objects.filter(pk=a.pupils[1].pk).update(is_looked_after=True)
+        fresh = care_services.save_virtual_school(None, name="Aardvark Virtual School", local_authority="Aardvark")
+        care_services.save_care_record(
+            Pupil.objects.get(pk=a.pupils[1].pk),
+            None,
+            by=a.users["dt"],
+            virtual_school=fresh,
+            looked_after_on=timezone.localdate(),
+        )
+        services.update_pep(pw.pep, by=a.users["dt"], attendance_percent=84)
+    page = client_for(a.users["dt"]).get(reverse("reviews:pep_home")).content.decode()
+    assert page.index("Norfolk Virtual School") < page.index("Aardvark Virtual School")
+    assert "Below 90%" in page and "Overdue" in page
