@@ -82,7 +82,7 @@ NEW_PEP_EVENTS = (CareEventKind.EMERGENCY_PLACEMENT, CareEventKind.PLACEMENT_CHA
 class CareRecord(TenantModel, PublicIdModel):
     """A looked-after (or previously looked-after) pupil's care details: who is responsible, who to talk to."""
 
-    pupil = models.OneToOneField(Pupil, on_delete=models.CASCADE, related_name="care_record")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="care_records")
     virtual_school = models.ForeignKey(VirtualSchool, on_delete=models.PROTECT, related_name="care_records")
     looked_after_on = models.DateField("Became looked after on")
     social_worker = models.CharField(max_length=150, blank=True)
@@ -90,6 +90,10 @@ class CareRecord(TenantModel, PublicIdModel):
     carer = models.CharField("Carer", max_length=150, blank=True)
     placement = models.CharField("Placement", max_length=150, blank=True, help_text="For example foster care")
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # one per pupil, unique within the trust (a global key would tell one trust another holds the pupil)
+        constraints = [models.UniqueConstraint(fields=["trust", "pupil"], name="care_record_once_per_pupil")]
 
     def __str__(self) -> str:
         return f"Care record of {self.pupil}"

@@ -56,11 +56,12 @@ def looked_after_home(user: Any, today: dt.date) -> list[VirtualSchoolGroup]:
     date, state, last rating, SEN status, EHC review date; overdue first. Four queries, whatever the numbers."""
     pupils = list(
         looked_after_pupils(user, Pupil.objects.all())
-        .select_related("school", "care_record__virtual_school")
+        .select_related("school")
         .order_by("legal_last_name", "legal_first_name")
     )
     ids = [p.pk for p in pupils]
-    rows = {p.pk: LookedAfterRow(p, getattr(p, "care_record", None)) for p in pupils}
+    records = {r.pupil_id: r for r in CareRecord.objects.filter(pupil_id__in=ids).select_related("virtual_school")}
+    rows = {p.pk: LookedAfterRow(p, records.get(p.pk)) for p in pupils}
     peps: QuerySet[Pep] = policy.visible(user, Pep.objects.filter(pupil_id__in=ids))
     for pep in peps.order_by("pupil_id", "due_on", "pk"):
         row = rows[pep.pupil_id]
