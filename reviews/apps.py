@@ -15,6 +15,7 @@ class ReviewsConfig(AppConfig):
         from reviews.demo import seed_ehc, seed_plans
         from reviews.ehc import policy as ehc_policy  # noqa: F401
         from reviews.pep import policy as pep_policy  # noqa: F401
+        from reviews.pep import sections as pep_sections  # noqa: F401
         from reviews.pep.deadlines import sync_all_pep_deadlines
         from reviews.pep.demo import seed_peps
         from schools.security import credentials_revoked

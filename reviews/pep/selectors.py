@@ -109,6 +109,12 @@ def pep_detail(pep: Pep) -> dict[str, Any]:
         "targets": list(pep.targets.select_related("provision__intervention")),
         "transitions": list(pep.transitions.select_related("by")),
         "ehc_plan": EhcPlan.objects.filter(pupil_id=pep.pupil_id, ceased_on__isnull=True).first(),
+        # a looked-after child's annual review should coincide with a PEP review (Code of Practice, ch. 9 and 10)
+        "ehc_review": Deadline.objects.filter(
+            pupil_id=pep.pupil_id, kind=DeadlineKind.REVIEW_BY, state=DeadlineState.OPEN
+        )
+        .order_by("due_on")
+        .first(),
         "labels": labels,
         "extra": [(heading, pep.extra.get(heading, "")) for heading in pep.virtual_school.section_headings],
         "read_only": pep.state not in (PepState.NOT_STARTED, PepState.IN_PROGRESS, PepState.RETURNED),

@@ -286,3 +286,21 @@ def test_the_home_puts_overdue_first_and_flags_low_attendance(world: Any) -> Non
     page = client_for(a.users["dt"]).get(reverse("reviews:pep_home")).content.decode()
     assert page.index("Norfolk Virtual School") < page.index("Aardvark Virtual School")
     assert "Below 90%" in page and "Overdue" in page
+
+
+def test_the_pupil_record_links_to_the_peps_and_an_ehc_review_is_flagged_to_coincide(world: Any) -> None:
+    from reviews.ehc import services as ehc_services
+
+    a = world.a
+    pw = add_pep(a)
+    with tenant_context(a.trust.pk):
+        ehc_services.save_plan(
+            a.looked_after, None, by=a.users["senco"], local_authority="Norfolk", issued_on=dt.date(2026, 3, 2)
+        )
+    client = client_for(a.users["dt"])
+    record = client.get(reverse("pupils:record", args=[a.looked_after.uuid])).content.decode()
+    assert reverse("reviews:pep_pupil", args=[a.looked_after.uuid]) in record
+    page = client.get(reverse("reviews:pep", args=[pw.pep.uuid])).content.decode()
+    assert "EHC annual review due by" in page and "coincide" in page
+    other = client_for(a.users["senco"]).get(reverse("pupils:record", args=[a.pupils[1].uuid])).content.decode()
+    assert "Personal education plans" not in other  # not looked after
