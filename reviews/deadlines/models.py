@@ -93,6 +93,8 @@ class Deadline(TenantModel, PublicIdModel):
             return reverse("reviews:ehc_request", args=[self.request.uuid])
         if self.plan is not None:
             return reverse("reviews:plan", args=[self.plan.uuid])
+        if self.kind in PEP_KINDS:
+            return reverse("reviews:pep_pupil", args=[self.pupil.uuid])
         return reverse("pupils:record", args=[self.pupil.uuid])
 
 

@@ -124,3 +124,6 @@ def test_the_designated_teacher_and_the_senco_are_reminded_once_per_window(world
         reminded = set(Reminder.objects.filter(deadline__key=autumn_key).values_list("recipient__email", "window_days"))
     assert reminded == {(a.users[r].email, 7) for r in ("dt", "senco", "assistant")}
     assert a.users["teacher"].email not in {email for email, _ in reminded}
+    with tenant_context(a.trust.pk):
+        link = Deadline.objects.get(key=autumn_key).subject_url
+    assert link == f"/reviews/pep/pupils/{a.looked_after.uuid}/"
