@@ -204,6 +204,10 @@ def save_pupil(pupil: Pupil | None, **fields: Any) -> Pupil:
     return pupil
 
 
+# Looked after and previously looked after are exclusive at any one time (DOMAIN.md).
+EXCLUSIVE_FLAGS = {Flag.LAC: Flag.PLAC, Flag.PLAC: Flag.LAC}
+
+
 @transaction.atomic
 def set_flag(pupil: Pupil, *, flag: str, holds: bool, on: dt.date, reason: str, by: Any) -> FlagPeriod | None:
     """Start or end a flag from a date, keeping the periods as history; the pupil's boolean follows."""
@@ -223,6 +227,9 @@ def set_flag(pupil: Pupil, *, flag: str, holds: bool, on: dt.date, reason: str, 
         errors["on"] = f"It cannot end before it started ({open_period.starts_on:%-d %B %Y})."
     if not reason.strip():
         errors["reason"] = "Say why."
+    other = EXCLUSIVE_FLAGS.get(Flag(flag))
+    if holds and other is not None and getattr(pupil, FLAG_FIELDS[other]):
+        errors["holds"] = f"A pupil cannot be {Flag(flag).label} and {other.label} at once: end that first."
     if errors:
         raise ValidationError(errors)
     setattr(pupil, field, holds)

@@ -7,7 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from send.dates import SchoolCalendar, add_months, add_weeks, is_working_day, last_working_day_on_or_before
+from send.dates import (
+    SchoolCalendar,
+    add_months,
+    add_weeks,
+    add_working_days,
+    is_working_day,
+    last_working_day_on_or_before,
+)
 
 
 def is_under_five(date_of_birth: dt.date, on: dt.date) -> bool:
@@ -104,3 +111,27 @@ def phase_transfer_deadlines(
         # no term dates reach that far: at least a working day
         meeting, rule = last_working_day_on_or_before(meeting), rule + ", moved back to the last working day"
     return {"amended_plan_by": plan_by, "review_meeting_by": Deadline(meeting, rule)}
+
+
+def initial_pep_deadlines(looked_after_on: dt.date) -> dict[str, Deadline]:
+    """From the day a child becomes looked after: the PEP started within 10 working days, and ready for the first
+    care-plan review, 20 working days on (Care Planning Regulations 2010; statutory guidance on PEPs)."""
+    return {
+        "started": Deadline(
+            add_working_days(looked_after_on, 10),
+            "The PEP is started within 10 working days of the child becoming looked after",
+        ),
+        "ready": Deadline(
+            add_working_days(looked_after_on, 20),
+            "The PEP is ready for the first care-plan review, 20 working days after the child becomes looked after",
+        ),
+    }
+
+
+def new_pep_deadline(changed_on: dt.date) -> Deadline:
+    """A significant change (an emergency placement, a new placement, a new school): a new PEP within 10 working
+    days."""
+    return Deadline(
+        add_working_days(changed_on, 10),
+        "A new PEP within 10 working days of an emergency placement or a change of placement or school",
+    )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reviews.apdr import views
 from reviews.deadlines import views as deadline_views
@@ -55,4 +55,6 @@ urlpatterns = [
     path("reminders/read/", deadline_views.reminders_read, name="reminders_read"),
     path("reminders/calendar-address/", deadline_views.calendar_feed_new, name="calendar_feed_new"),
     path("calendar/<str:token>.ics", deadline_views.calendar_feed, name="calendar_feed"),
+    # Looked-after children: PEPs, care records, Virtual Schools (reviews.pep.urls)
+    path("pep/", include("reviews.pep.urls")),
 ]

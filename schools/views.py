@@ -26,8 +26,10 @@ from schools.forms import (
     TermForm,
 )
 from schools.http import TenantRequest
+from schools.landing import landing_for
 from schools.models import Federation, InsetDay, Invitation, Membership, School, SchoolYear, Term, Trust
 from schools.security import reauthentication_required
+from schools.selectors import roles_of
 from send import policy
 from send.audit import record_security_event
 from send.forms import add_service_errors
@@ -322,7 +324,11 @@ def membership_password_link(request: TenantRequest, membership_uuid: str) -> Ht
 
 @tenant_required
 def home(request: TenantRequest) -> HttpResponse:
-    """Send each role where it works: pupil roles to the register, admins to the admin area, governors to figures."""
+    """Send each role where it works: a landing an app registered for the person's roles (schools.landing), else
+    pupil roles to the register, admins to the admin area, governors to figures."""
+    landing = landing_for(roles_of(request.user))
+    if landing is not None:
+        return redirect(landing)
     if policy.can(request.user, "view_pupils", request.tenant.trust):
         return redirect("pupils:register")
     if policy.can(request.user, "manage", request.tenant.trust):

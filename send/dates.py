@@ -100,3 +100,13 @@ class SchoolCalendar:
             if self.is_school_day(day):
                 remaining -= 1
         return day
+
+
+def financial_year_of(day: dt.date) -> int:
+    """The financial year (April to March) a day falls in, named by the year it starts: 31 Mar 2026 is in 2025
+    (2025–26), 1 Apr 2026 in 2026 (2026–27)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)

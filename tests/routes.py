@@ -73,6 +73,15 @@ def mis_switch_of(world: TrustWorld) -> Any:
         )
 
 
+def peps_of(world: TrustWorld) -> Any:
+    """The world's Virtual Schools and its looked-after pupil's PEP (made when a URL first needs them)."""
+    from tests.reviews.pep.support import add_pep
+
+    if "peps" not in world.__dict__:
+        world.__dict__["peps"] = add_pep(world)
+    return world.__dict__["peps"]
+
+
 def _job(world: TrustWorld) -> Any:
     assert world.pdf_job is not None
     return world.pdf_job.uuid
@@ -108,6 +117,9 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "invitation_uuid": lambda w: w.invitation.uuid,
     "switch_uuid": lambda w: mis_switch_of(w).uuid,
     "token": lambda w: w.feed_token,
+    "pep_uuid": lambda w: peps_of(w).pep.uuid,
+    "pep_target_uuid": lambda w: peps_of(w).target.uuid,
+    "vs_uuid": lambda w: peps_of(w).norfolk.uuid,
 }
 
 # Where an argument's name means another kind of object on some routes.

@@ -56,7 +56,7 @@ class TestSignIn:
         ("lead", "pupils:register"),
         ("senco", "pupils:register"),
         ("assistant", "pupils:register"),
-        ("dt", "pupils:register"),
+        ("dt", "reviews:pep_home"),
         ("teacher", "pupils:register"),
         ("ta", "pupils:register"),
         ("head", "pupils:register"),

@@ -24,6 +24,10 @@ class DeadlineKind(models.TextChoices):
     TRANSFER_MEETING_BY = "transfer_meeting_by", "Phase transfer review meeting (planning date)"
     TRANSFER_PLAN_BY = "transfer_plan_by", "Amended plan naming the new school"
     PLAN_REVIEW = "plan_review", "SEN support plan (APDR) reviewed"
+    PEP_STARTED = "pep_started", "PEP started (new to care)"
+    PEP_READY = "pep_ready", "PEP ready for the first care-plan review"
+    PEP_AFTER_CHANGE = "pep_after_change", "New PEP after a change of placement or school"
+    PEP_TERMLY = "pep_termly", "Termly PEP to the Virtual School"
 
 
 class DeadlineState(models.TextChoices):
@@ -37,6 +41,8 @@ CLASS_TEACHER_KINDS = (DeadlineKind.REVIEW_BY, DeadlineKind.ADVICE_DUE, Deadline
 # Not statutory: the review dates of SEN support plans, reminded to the class teacher (the SENCO when there is
 # none), on their own windows (PLAN_REVIEW_REMINDER_DAYS), and kept off the statutory calendar.
 SCHOOL_KINDS = (DeadlineKind.PLAN_REVIEW,)
+# Personal education plans of looked-after pupils: the designated teacher is reminded too (beside the SENCO).
+PEP_KINDS = (DeadlineKind.PEP_STARTED, DeadlineKind.PEP_READY, DeadlineKind.PEP_AFTER_CHANGE, DeadlineKind.PEP_TERMLY)
 
 
 class Deadline(TenantModel, PublicIdModel):
@@ -87,6 +93,8 @@ class Deadline(TenantModel, PublicIdModel):
             return reverse("reviews:ehc_request", args=[self.request.uuid])
         if self.plan is not None:
             return reverse("reviews:plan", args=[self.plan.uuid])
+        if self.kind in PEP_KINDS:
+            return reverse("reviews:pep_pupil", args=[self.pupil.uuid])
         return reverse("pupils:record", args=[self.pupil.uuid])
 
 

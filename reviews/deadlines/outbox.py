@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from reviews.deadlines.models import (
     CLASS_TEACHER_KINDS,
+    PEP_KINDS,
     SCHOOL_KINDS,
     Deadline,
     DeadlineKind,
@@ -85,6 +86,12 @@ WITH due AS (
       FROM due JOIN {membership} m ON m.trust_id = %(trust)s AND m.school_id = due.school_id
                                    AND m.role = %(senco_role)s
      WHERE due.window_days IS NOT NULL AND due.kind = ANY(%(school_kinds)s) AND NOT due.has_teacher
+    UNION
+    -- a looked-after pupil's PEP dates: the designated teacher too
+    SELECT due.id, due.due_on, due.window_days, m.user_id
+      FROM due JOIN {membership} m ON m.trust_id = %(trust)s AND m.school_id = due.school_id
+                                   AND m.role = %(designated_role)s
+     WHERE due.window_days IS NOT NULL AND due.kind = ANY(%(pep_kinds)s)
 )
 INSERT INTO {reminder} (trust_id, deadline_id, due_on, window_days, recipient_id, created_at)
 SELECT %(trust)s, r.id, r.due_on, r.window_days, r.user_id, now()
@@ -132,6 +139,8 @@ def scan_deadlines(today: dt.date, windows: Sequence[int] | None = None) -> int:
         "teacher_role": Role.CLASS_TEACHER.value,
         "teacher_kinds": [str(kind) for kind in (*CLASS_TEACHER_KINDS, *SCHOOL_KINDS)],
         "school_kinds": [str(kind) for kind in SCHOOL_KINDS],
+        "designated_role": Role.DESIGNATED_TEACHER.value,
+        "pep_kinds": [str(kind) for kind in PEP_KINDS],
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(table_sql(SCAN), params)

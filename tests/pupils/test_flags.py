@@ -51,8 +51,18 @@ def test_bad_flag_changes_are_field_errors(world, first, second, message):
 
 def test_the_designated_teacher_keeps_looked_after_flags_only(world):
     pupil = world.a.looked_after
-    assert post(world, "dt", pupil, flag="plac", reason="Adopted").status_code == 302
+    assert post(world, "dt", pupil, flag="lac", reason="Placed in foster care").status_code == 302
     assert post(world, "dt", pupil, flag="eal").status_code == 403
+
+
+def test_lac_and_plac_at_once_is_a_field_error_and_nothing_changes(world):
+    pupil = world.a.looked_after  # looked after now
+    response = post(world, "dt", pupil, flag="plac", reason="Adopted")
+    assert response.status_code == 200 and "at once" in response.content.decode()
+    with tenant_context(world.a.trust.pk):
+        pupil.refresh_from_db()
+        assert not FlagPeriod.objects.filter(pupil=pupil, flag="plac").exists()
+    assert not pupil.is_previously_looked_after
 
 
 @pytest.mark.parametrize(("role", "status"), [("teacher", 403), ("head", 403), ("governor", 404)])
