@@ -44,7 +44,22 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "review_uuid": lambda w: w.annual_review.uuid,
     "invitation_uuid": lambda w: w.invitation.uuid,
     "switch_uuid": lambda w: mis_switch_of(w).uuid,
+    "import_uuid": lambda w: ctf_import_of(w).uuid,
 }
+
+
+def ctf_import_of(world: TrustWorld) -> Any:
+    """A CTF read into the world's first school, with a conflict (made when a URL first needs one)."""
+    from records.models import CtfImport
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        existing = CtfImport.objects.filter(school=world.school).first()
+        if existing is not None:
+            return existing
+        return CtfImport.objects.create(
+            school=world.school, pupil=world.pupils[0], file_name="ctf.xml", outcome="updated", conflicts=["x"]
+        )
 
 
 def mis_switch_of(world: TrustWorld) -> Any:

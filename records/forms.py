@@ -1,0 +1,52 @@
+"""Forms of the records pages: the CTF upload and the export's destination."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from records.ctf_reader import MAX_BYTES
+from schools.models import School
+from send.forms import limit_choices
+
+LAESTAB = re.compile(r"^\d{7}$")
+
+
+class CtfUploadForm(forms.Form):
+    file = forms.FileField(label="CTF file (XML)", help_text="The Common Transfer File from the previous school")
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(
+        queryset=School.objects.none(),
+        required=False,
+        label="School the pupil joins",
+        help_text="Used when the file names no destination school; otherwise the file's destination is used",
+    )
+
+    def __init__(self, *args: Any, schools: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self.fields["school"], schools)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1_000_000:.1f} MB; a CTF may be at most {MAX_BYTES // 1_000_000} MB."
+            )
+        return upload
+
+
+class CtfExportForm(forms.Form):
+    destination = forms.CharField(
+        label="Destination school's LAESTAB",
+        required=False,
+        max_length=7,
+        help_text="7 digits: the LA number then the school's establishment number. Leave empty if not known.",
+    )
+
+    def clean_destination(self) -> str:
+        value = self.cleaned_data["destination"].strip()
+        if value and not LAESTAB.match(value):
+            raise forms.ValidationError("A LAESTAB is 7 digits: the LA number then the school's number.")
+        return value
