@@ -9,8 +9,9 @@ from django import forms
 from django.db.models import QuerySet
 
 from records.ctf_reader import MAX_BYTES
+from records.models import Destination, SentHow
 from schools.models import School
-from send.forms import limit_choices
+from send.forms import DateInput, limit_choices
 
 LAESTAB = re.compile(r"^\d{7}$")
 
@@ -50,3 +51,24 @@ class CtfExportForm(forms.Form):
         if value and not LAESTAB.match(value):
             raise forms.ValidationError("A LAESTAB is 7 digits: the LA number then the school's number.")
         return value
+
+
+class LeaverForm(forms.Form):
+    left_on = forms.DateField(label="Leaving date", widget=DateInput)
+    destination = forms.ChoiceField(choices=Destination.choices, widget=forms.RadioSelect)
+    destination_urn = forms.CharField(
+        label="Destination school's URN", max_length=6, required=False, help_text="6 digits, if a school in England"
+    )
+    destination_name = forms.CharField(label="Destination school's name", max_length=200, required=False)
+
+
+class TransferSentForm(forms.Form):
+    sent_on = forms.DateField(label="Sent on", widget=DateInput)
+    how = forms.ChoiceField(
+        label="How", choices=[(value, label) for value, label in SentHow.choices if value != SentHow.WITHIN_TRUST]
+    )
+    note = forms.CharField(max_length=300, required=False, help_text="For example the S2S reference")
+
+
+class LaToldForm(forms.Form):
+    told_on = forms.DateField(label="LA told on", widget=DateInput)

@@ -58,3 +58,62 @@ class ImportedSenEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.register_change} (imported)"
+
+
+class Destination(models.TextChoices):
+    SCHOOL = "school", "A school in England (URN known)"
+    INDEPENDENT = "independent", "An independent school"
+    ABROAD = "abroad", "Abroad"
+    UNKNOWN = "unknown", "Not known"
+
+
+class SentHow(models.TextChoices):
+    S2S = "s2s", "School to School (S2S)"
+    SECURE_EMAIL = "secure_email", "Secure e-mail"
+    RECORDED_POST = "post", "Recorded post"
+    BY_HAND = "by_hand", "By hand"
+    WITHIN_TRUST = "within_trust", "Moved with the pupil, inside the trust"
+
+
+@pghistory.track()
+class Transfer(TenantModel, PublicIdModel):
+    """A pupil leaving one of our schools: where to, the 15-school-day deadline for their record, and how and when
+    the record was sent (by whom). Inside the trust the record moves at once; outside it, the pupil is archived."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="transfers")
+    from_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    to_school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    left_on = models.DateField()
+    destination = models.CharField(max_length=12, choices=Destination.choices)
+    destination_urn = models.CharField("Destination URN", max_length=6, blank=True)
+    destination_name = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField(help_text="The record is sent by this day (15 school days after leaving)")
+    due_rule = models.CharField(max_length=300)
+    recorded_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    sent_on = models.DateField(null=True, blank=True)
+    sent_how = models.CharField(max_length=12, choices=SentHow.choices, blank=True)
+    sent_note = models.CharField(max_length=300, blank=True)
+    sent_by = models.ForeignKey("schools.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_recorded_at = models.DateTimeField(null=True, blank=True)
+    la_told_on = models.DateField("LA told of the move on", null=True, blank=True)
+    la_told_by = models.ForeignKey("schools.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-left_on", "-recorded_at"]
+        indexes = [models.Index(fields=["trust", "from_school", "left_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} left {self.left_on}"
+
+    @property
+    def within_trust(self) -> bool:
+        return self.to_school_id is not None
+
+    @property
+    def destination_label(self) -> str:
+        if self.to_school_id is not None and self.to_school is not None:
+            return f"{self.to_school.name} (in this trust)"
+        if self.destination == Destination.SCHOOL:
+            return f"{self.destination_name or 'School'} (URN {self.destination_urn})"
+        return self.get_destination_display()

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
-from records.models import CtfImport, ImportedSenEntry
+from records.models import CtfImport, ImportedSenEntry, Transfer
 from schools.models import Role
 from schools.policy import register_trust_action
 from schools.selectors import roles_of
 from send import policy
+from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 # Reaching the CTF import page at all: the trust SEND lead, or a SENCO of some school.
@@ -50,3 +51,40 @@ class ImportedSenEntryRule(policy.Rule):
 
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         return queryset.filter(register_change__pupil__in=policy.visible(user, Pupil, "view").values("pk"))
+
+
+# The archive of pupils who have left: the SENCOs and heads of the schools, and the trust SEND lead.
+register_trust_action(
+    "view_archive", lambda roles: roles.is_send_lead or bool(roles.schools_with(Role.SENCO, Role.HEADTEACHER))
+)
+
+
+@policy.register(Transfer)
+class TransferRule(policy.Rule):
+    """`view`: the SENCO and head of the school left or joined, the SEND lead. `change` (record it sent, the LA
+    told, prepare the pack): the SENCO of the school left, the SEND lead."""
+
+    actions = ("view", "change")
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if roles.is_send_lead:
+            return queryset
+        if action == "change":
+            return queryset.filter(from_school_id__in=roles.schools_with(Role.SENCO))
+        schools = roles.schools_with(Role.SENCO, Role.HEADTEACHER)
+        return queryset.filter(Q(from_school_id__in=schools) | Q(to_school_id__in=schools))
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id():
+            return False
+        roles = roles_of(user)
+        if roles.is_send_lead:
+            return True
+        if action == "change":
+            return roles.at_school(obj.from_school_id, Role.SENCO)
+        return any(roles.at_school(s, Role.SENCO, Role.HEADTEACHER) for s in (obj.from_school_id, obj.to_school_id))
+
+
+# The transfer pack PDF is re-authorised at download: the requester must still see the transfer.
+register_subject("transfer_pack", visible_subject(Transfer))

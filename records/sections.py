@@ -1,4 +1,4 @@
-"""The transfer section of the pupil record (registered with pupils.extensions): CTF export, imports from CTFs."""
+"""The transfer section of the pupil record (registered with pupils.extensions): leaving, the CTF, transfers."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ from send import policy
 
 
 def pupil_transfer_section(user: Any, pupil: Any) -> dict[str, Any] | None:
-    if not policy.can(user, "change", pupil):
-        return None  # only those who keep the register send or read its history
-    return {"pupil": pupil, "imports": selectors.imports_of_pupil(user, pupil)}
+    keeps_register = policy.can(user, "change", pupil)  # false once the pupil has left: the record is read-only
+    transfers = selectors.transfers_of_pupil(user, pupil)
+    if not keeps_register and not transfers:
+        return None
+    return {
+        "pupil": pupil,
+        "keeps_register": keeps_register,
+        "transfers": transfers,
+        "imports": selectors.imports_of_pupil(user, pupil) if keeps_register else [],
+    }
 
 
 extensions.register_record_section("records/_pupil_section.html", pupil_transfer_section)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from records.models import CtfImport
+from records.models import CtfImport, Transfer
 from send import policy
 
 
@@ -21,3 +21,7 @@ def imports_with_open_conflicts(user: Any) -> QuerySet[CtfImport]:
 
 def imports_of_pupil(user: Any, pupil: Any) -> list[CtfImport]:
     return list(visible_imports(user).filter(pupil=pupil))
+
+
+def transfers_of_pupil(user: Any, pupil: Any) -> list[Transfer]:
+    return list(policy.visible(user, Transfer.objects.filter(pupil=pupil).select_related("to_school"), "view"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records import views
+from records import transfer_views, views
 
 app_name = "records"
 
@@ -9,4 +9,10 @@ urlpatterns = [
     path("ctf/imports/", views.ctf_imports, name="ctf_imports"),
     path("ctf/imports/<uuid:import_uuid>/", views.ctf_import_detail, name="ctf_import"),
     path("pupils/<uuid:pupil_uuid>/ctf/", views.ctf_export, name="ctf_export"),
+    path("pupils/<uuid:pupil_uuid>/leave/", transfer_views.leave, name="leave"),
+    path("transfers/<uuid:transfer_uuid>/", transfer_views.transfer, name="transfer"),
+    path("transfers/<uuid:transfer_uuid>/sent/", transfer_views.transfer_sent, name="transfer_sent"),
+    path("transfers/<uuid:transfer_uuid>/la-told/", transfer_views.transfer_la_told, name="transfer_la_told"),
+    path("transfers/<uuid:transfer_uuid>/pack/", transfer_views.transfer_pack, name="transfer_pack"),
+    path("archive/", transfer_views.archive, name="archive"),
 ]

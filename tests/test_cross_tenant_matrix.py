@@ -45,7 +45,30 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "invitation_uuid": lambda w: w.invitation.uuid,
     "switch_uuid": lambda w: mis_switch_of(w).uuid,
     "import_uuid": lambda w: ctf_import_of(w).uuid,
+    "transfer_uuid": lambda w: transfer_of(w).uuid,
 }
+
+
+def transfer_of(world: TrustWorld) -> Any:
+    """A transfer of the world's first pupil, not yet sent (made when a URL first needs one)."""
+    import datetime as dt
+
+    from records.models import Transfer
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        existing = Transfer.objects.filter(pupil=world.pupils[0]).first()
+        if existing is not None:
+            return existing
+        day = dt.date(2026, 10, 16)
+        return Transfer.objects.create(
+            pupil=world.pupils[0],
+            from_school=world.school,
+            left_on=day,
+            destination="unknown",
+            due_on=day,
+            due_rule="x",
+        )
 
 
 def ctf_import_of(world: TrustWorld) -> Any:

@@ -24,6 +24,10 @@ class DeadlineKind(models.TextChoices):
     TRANSFER_MEETING_BY = "transfer_meeting_by", "Phase transfer review meeting (planning date)"
     TRANSFER_PLAN_BY = "transfer_plan_by", "Amended plan naming the new school"
     PLAN_REVIEW = "plan_review", "SEN support plan (APDR) reviewed"
+    # Records law (records app): the pupil's record sent on; a parent's request to see it; a subject access request.
+    RECORD_TRANSFER = "record_transfer", "Pupil's record sent to the new school"
+    EDUCATIONAL_RECORD = "educational_record", "Educational record shown to the parent"
+    SUBJECT_ACCESS = "subject_access", "Subject access request answered"
 
 
 class DeadlineState(models.TextChoices):

@@ -1,0 +1,12 @@
+"""Celery tasks for records: thin wrappers that re-enter the tenant."""
+
+from __future__ import annotations
+
+from records.transfer_pack import render_transfer_pack
+from send.celery import tenant_task
+from send.pdf import run_pdf_job
+
+
+@tenant_task(name="records.render_transfer_pack_pdf", acks_late=True)
+def render_transfer_pack_pdf(trust_id: int, job_id: int) -> str:
+    return run_pdf_job(job_id, render_transfer_pack)
