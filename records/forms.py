@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from records.ctf_reader import MAX_BYTES
-from records.models import Destination, SentHow
+from records.models import AccessRequestKind, Destination, SentHow
 from schools.models import School
 from send.forms import DateInput, limit_choices
 
@@ -72,3 +72,14 @@ class TransferSentForm(forms.Form):
 
 class LaToldForm(forms.Form):
     told_on = forms.DateField(label="LA told on", widget=DateInput)
+
+
+class AccessRequestForm(forms.Form):
+    kind = forms.ChoiceField(choices=AccessRequestKind.choices, widget=forms.RadioSelect)
+    requester = forms.CharField(label="Who asked", max_length=200, help_text="For example: the pupil's mother")
+    received_on = forms.DateField(label="Received on", widget=DateInput)
+
+
+class ReleaseForm(forms.Form):
+    released_on = forms.DateField(label="Released on", widget=DateInput)
+    reviewed = forms.BooleanField(label="I have reviewed the items that may hold other people's information")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
+from django.core.files.storage import storages
 from django.db import models
 
 from pupils.models import Pupil, RegisterChange
@@ -117,3 +120,44 @@ class Transfer(TenantModel, PublicIdModel):
         if self.destination == Destination.SCHOOL:
             return f"{self.destination_name or 'School'} (URN {self.destination_urn})"
         return self.get_destination_display()
+
+
+class AccessRequestKind(models.TextChoices):
+    SUBJECT_ACCESS = "subject_access", "Subject access request (UK GDPR): one month"
+    EDUCATIONAL_RECORD = "educational_record", "A parent's request to see the educational record: 15 school days"
+
+
+def _private_storage() -> Any:
+    return storages["private"]
+
+
+def _export_path(instance: AccessRequest, filename: str) -> str:
+    return f"trust-{instance.trust_id}/subject-access/{instance.uuid}.zip"
+
+
+@pghistory.track(exclude=["progress"])
+class AccessRequest(TenantModel, PublicIdModel):
+    """A request for everything the trust holds on a pupil, with its deadline; the worker prepares a zip (a readable
+    PDF, the JSON of every row that holds the pupil, and their files); the SENCO reviews what may hold other
+    people's information, then releases it."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="access_requests")
+    kind = models.CharField(max_length=20, choices=AccessRequestKind.choices)
+    requester = models.CharField("Who asked", max_length=200, help_text="For example: the pupil's mother")
+    received_on = models.DateField()
+    due_on = models.DateField()
+    due_rule = models.CharField(max_length=300)
+    recorded_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent prepared by the worker")
+    export = models.FileField(storage=_private_storage, upload_to=_export_path, blank=True, max_length=200)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    third_party = models.JSONField(default=list, blank=True, help_text="Items to review before release")
+    released_on = models.DateField(null=True, blank=True)
+    released_by = models.ForeignKey("schools.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-received_on", "-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} received {self.received_on}"

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
-from records.models import CtfImport, ImportedSenEntry, Transfer
+from records.models import AccessRequest, CtfImport, ImportedSenEntry, Transfer
 from schools.models import Role
 from schools.policy import register_trust_action
 from schools.selectors import roles_of
@@ -88,3 +88,23 @@ class TransferRule(policy.Rule):
 
 # The transfer pack PDF is re-authorised at download: the requester must still see the transfer.
 register_subject("transfer_pack", visible_subject(Transfer))
+
+
+@policy.register(AccessRequest)
+class AccessRequestRule(policy.Rule):
+    """Subject access and educational-record requests: the SENCO of the pupil's school and the trust SEND lead log
+    them, review what they hold and release them (`view`, `change`); nobody else sees them."""
+
+    actions = ("view", "change")
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if roles.is_send_lead:
+            return queryset
+        return queryset.filter(pupil__school_id__in=roles.schools_with(Role.SENCO))
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id():
+            return False
+        roles = roles_of(user)
+        return roles.is_send_lead or roles.at_school(obj.pupil.school_id, Role.SENCO)

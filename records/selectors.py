@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from records.models import CtfImport, Transfer
+from records.models import AccessRequest, CtfImport, Transfer
 from send import policy
 
 
@@ -25,3 +25,7 @@ def imports_of_pupil(user: Any, pupil: Any) -> list[CtfImport]:
 
 def transfers_of_pupil(user: Any, pupil: Any) -> list[Transfer]:
     return list(policy.visible(user, Transfer.objects.filter(pupil=pupil).select_related("to_school"), "view"))
+
+
+def access_requests_of_pupil(user: Any, pupil: Any) -> list[AccessRequest]:
+    return list(policy.visible(user, AccessRequest.objects.filter(pupil=pupil), "view"))

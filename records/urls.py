@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records import transfer_views, views
+from records import access_views, transfer_views, views
 
 app_name = "records"
 
@@ -15,4 +15,16 @@ urlpatterns = [
     path("transfers/<uuid:transfer_uuid>/la-told/", transfer_views.transfer_la_told, name="transfer_la_told"),
     path("transfers/<uuid:transfer_uuid>/pack/", transfer_views.transfer_pack, name="transfer_pack"),
     path("archive/", transfer_views.archive, name="archive"),
+    path("pupils/<uuid:pupil_uuid>/access-requests/new/", access_views.access_request_new, name="access_request_new"),
+    path("access-requests/<uuid:access_request_uuid>/", access_views.access_request, name="access_request"),
+    path(
+        "access-requests/<uuid:access_request_uuid>/release/",
+        access_views.access_request_release,
+        name="access_request_release",
+    ),
+    path(
+        "access-requests/<uuid:access_request_uuid>/download/",
+        access_views.access_request_download,
+        name="access_request_download",
+    ),
 ]

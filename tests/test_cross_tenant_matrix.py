@@ -46,7 +46,25 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "switch_uuid": lambda w: mis_switch_of(w).uuid,
     "import_uuid": lambda w: ctf_import_of(w).uuid,
     "transfer_uuid": lambda w: transfer_of(w).uuid,
+    "access_request_uuid": lambda w: access_request_of(w).uuid,
 }
+
+
+def access_request_of(world: TrustWorld) -> Any:
+    """A subject access request for the world's first pupil (made when a URL first needs one)."""
+    import datetime as dt
+
+    from records.models import AccessRequest
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        existing = AccessRequest.objects.filter(pupil=world.pupils[0]).first()
+        if existing is not None:
+            return existing
+        day = dt.date(2026, 10, 16)
+        return AccessRequest.objects.create(
+            pupil=world.pupils[0], kind="subject_access", requester="x", received_on=day, due_on=day, due_rule="x"
+        )
 
 
 def transfer_of(world: TrustWorld) -> Any:
