@@ -16,3 +16,12 @@ class RecordsConfig(AppConfig):
 
         # leavers recorded elsewhere (the MIS through the API) get their transfer before the morning scan
         sync_before_scan(start_transfers)
+
+        # A destruction erases append-only rows through the privileged path first; a listener makes the ORM's
+        # cascade look for such rows (finding none) instead of sending a bare DELETE the app's role may not run.
+        from django.db.models.signals import pre_delete
+
+        from records.retention_services import APPEND_ONLY_LIVE, refuse_append_only_delete
+
+        for model in APPEND_ONLY_LIVE:
+            pre_delete.connect(refuse_append_only_delete, sender=model, dispatch_uid=f"records.append_only.{model}")

@@ -161,3 +161,72 @@ class AccessRequest(TenantModel, PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} received {self.received_on}"
+
+
+class RetentionRule(models.Model):
+    """The retention schedule as data, for every trust: how long a kind of record is kept (IRMS toolkit)."""
+
+    kind = models.CharField(max_length=30, unique=True)
+    label = models.CharField(max_length=100)
+    years_after_birth = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"{self.label}: date of birth + {self.years_after_birth} years"
+
+
+@pghistory.track()
+class LegalHold(TenantModel, PublicIdModel):
+    """A claim, complaint or inquiry that needs the record kept: destruction is refused while a hold is open."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="legal_holds")
+    reason = models.CharField(max_length=300)
+    placed_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Legal hold: {self.reason}"
+
+
+class DestructionState(models.TextChoices):
+    DUE = "due", "Due for destruction: awaiting approval"
+    DESTROYED = "destroyed", "Destroyed"
+
+
+class DestructionReview(TenantModel, PublicIdModel):
+    """A record the monthly scan found past its retention date, for the SENCO (or DPO) to approve. Not tracked by
+    the audit history, which would keep the pupil's id; once destroyed, the pupil key is empty."""
+
+    pupil = models.ForeignKey(Pupil, null=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    listed_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=DestructionState.choices, default=DestructionState.DUE)
+
+    class Meta:
+        ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return f"{self.rule.label} due for destruction on {self.due_on}"
+
+
+class DestructionLog(TenantModel):
+    """What was destroyed, on whose approval, when: no name, no id of the pupil (IRMS: keep the log, not the data).
+    Append-only for the app's role."""
+
+    audit_append_only = True
+
+    record_kind = models.CharField(max_length=100)
+    school = models.ForeignKey(School, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField()
+    destroyed_at = models.DateTimeField(auto_now_add=True)
+    rows_removed = models.JSONField(default=dict, help_text="How many rows of each table, by table")
+    files_removed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-destroyed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.record_kind} destroyed {self.destroyed_at:%Y-%m-%d}"
