@@ -83,3 +83,11 @@ class AccessRequestForm(forms.Form):
 class ReleaseForm(forms.Form):
     released_on = forms.DateField(label="Released on", widget=DateInput)
     reviewed = forms.BooleanField(label="I have reviewed the items that may hold other people's information")
+
+
+class LegalHoldForm(forms.Form):
+    reason = forms.CharField(max_length=300, help_text="The claim, complaint or inquiry that needs the record kept")
+
+
+class DestroyForm(forms.Form):
+    confirm = forms.BooleanField(label="I approve the destruction of this record; it cannot be undone")

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from pupils.models import Pupil
-from records.models import AccessRequest, CtfImport, ImportedSenEntry, Transfer
+from records.models import AccessRequest, CtfImport, DestructionReview, ImportedSenEntry, LegalHold, Transfer
 from schools.models import Role
 from schools.policy import register_trust_action
 from schools.selectors import roles_of
@@ -108,3 +108,29 @@ class AccessRequestRule(policy.Rule):
             return False
         roles = roles_of(user)
         return roles.is_send_lead or roles.at_school(obj.pupil.school_id, Role.SENCO)
+
+
+# Destruction: the SENCOs (the school's DPO acts through a SENCO or the SEND lead's account here) and the SEND lead.
+register_trust_action("approve_destruction", lambda roles: roles.is_send_lead or bool(roles.schools_with(Role.SENCO)))
+
+
+class _SencoOfThePupilsSchool(policy.Rule):
+    """Rows about one pupil that only the SENCO of the pupil's school and the trust SEND lead see and act on."""
+
+    actions = ("view", "change")
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if roles.is_send_lead:
+            return queryset
+        return queryset.filter(pupil__school_id__in=roles.schools_with(Role.SENCO))
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id() or obj.pupil_id is None:
+            return False
+        roles = roles_of(user)
+        return roles.is_send_lead or roles.at_school(obj.pupil.school_id, Role.SENCO)
+
+
+policy.register(DestructionReview)(type("DestructionReviewRule", (_SencoOfThePupilsSchool,), {}))
+policy.register(LegalHold)(type("LegalHoldRule", (_SencoOfThePupilsSchool,), {}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records import access_views, transfer_views, views
+from records import access_views, retention_views, transfer_views, views
 
 app_name = "records"
 
@@ -27,4 +27,8 @@ urlpatterns = [
         access_views.access_request_download,
         name="access_request_download",
     ),
+    path("destruction/", retention_views.destruction, name="destruction"),
+    path("destruction/<uuid:destruction_uuid>/destroy/", retention_views.destroy, name="destroy"),
+    path("pupils/<uuid:pupil_uuid>/legal-hold/", retention_views.legal_hold, name="legal_hold"),
+    path("legal-holds/<uuid:hold_uuid>/lift/", retention_views.lift_legal_hold, name="lift_legal_hold"),
 ]

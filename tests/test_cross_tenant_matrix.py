@@ -47,7 +47,33 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "import_uuid": lambda w: ctf_import_of(w).uuid,
     "transfer_uuid": lambda w: transfer_of(w).uuid,
     "access_request_uuid": lambda w: access_request_of(w).uuid,
+    "destruction_uuid": lambda w: destruction_review_of(w).uuid,
+    "hold_uuid": lambda w: legal_hold_of(w).uuid,
 }
+
+
+def destruction_review_of(world: TrustWorld) -> Any:
+    """A record of the world's first pupil listed for destruction (made when a URL first needs one)."""
+    import datetime as dt
+
+    from records.models import DestructionReview, RetentionRule
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        return DestructionReview.objects.filter(pupil=world.pupils[0]).first() or DestructionReview.objects.create(
+            pupil=world.pupils[0], rule=RetentionRule.objects.get(kind="sen_file"), due_on=dt.date(2048, 3, 1)
+        )
+
+
+def legal_hold_of(world: TrustWorld) -> Any:
+    """An open legal hold on the world's first pupil (made when a URL first needs one)."""
+    from records.models import LegalHold
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        return LegalHold.objects.filter(pupil=world.pupils[0]).first() or LegalHold.objects.create(
+            pupil=world.pupils[0], reason="A claim"
+        )
 
 
 def access_request_of(world: TrustWorld) -> Any:

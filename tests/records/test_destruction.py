@@ -144,3 +144,52 @@ def test_the_monthly_task_lists_every_trusts_due_records(world):
     assert list_due_for_destruction_task.run() == 2
     with tenant_context(world.b.trust.pk):
         assert DestructionReview.objects.get().pupil_id == world.b.pupils[1].pk
+
+
+def test_the_senco_approves_a_destruction_on_the_page_after_a_step_up(world):
+    old_leaver(world.a, world.a.pupils[1])
+    with tenant_context(world.a.trust.pk):
+        list_due_for_destruction()
+        review = DestructionReview.objects.get()
+    url = reverse("records:destroy", args=[review.uuid])
+    page = client_for(world.a.users["senco"]).get(reverse("records:destruction"))
+    assert world.a.pupils[1].legal_first_name in page.content.decode()
+    assert client_for(world.a.users["senco"], verified=False).post(url, {"confirm": "on"}).status_code == 302
+    client_for(world.a.users["senco"]).post(url)  # not confirmed: nothing happens
+    with tenant_context(world.a.trust.pk):
+        assert Pupil.objects.filter(pk=world.a.pupils[1].pk).exists()
+    assert client_for(world.a.users["senco"]).post(url, {"confirm": "on"}).status_code == 302
+    with tenant_context(world.a.trust.pk):
+        assert not Pupil.objects.filter(pk=world.a.pupils[1].pk).exists()
+        assert DestructionLog.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["assistant", "head", "teacher", "dt", "ta", "governor", "admin"])
+def test_other_roles_may_not_destroy_nor_hold(world, role):
+    old_leaver(world.a, world.a.pupils[1])
+    with tenant_context(world.a.trust.pk):
+        list_due_for_destruction()
+        review = DestructionReview.objects.get()
+    client = client_for(world.a.users[role])
+    assert client.get(reverse("records:destruction")).status_code == 403
+    assert client.post(reverse("records:destroy", args=[review.uuid]), {"confirm": "on"}).status_code in (403, 404)
+    hold = client.post(reverse("records:legal_hold", args=[world.a.pupils[0].uuid]), {"reason": "A claim"})
+    assert hold.status_code in (403, 404)
+    with tenant_context(world.a.trust.pk):
+        assert Pupil.objects.filter(pk=world.a.pupils[1].pk).exists()
+        assert not LegalHold.objects.exists() and not DestructionLog.objects.exists()
+
+
+def test_the_senco_places_and_lifts_a_legal_hold(world):
+    senco = client_for(world.a.users["senco"])
+    assert (
+        senco.post(reverse("records:legal_hold", args=[world.a.pupils[0].uuid]), {"reason": "A claim"}).status_code
+        == 302
+    )
+    with tenant_context(world.a.trust.pk):
+        hold = LegalHold.objects.get()
+        assert hold.placed_by == world.a.users["senco"]
+    assert senco.post(reverse("records:lift_legal_hold", args=[hold.uuid])).status_code == 302
+    with tenant_context(world.a.trust.pk):
+        hold.refresh_from_db()
+        assert hold.lifted_at is not None
