@@ -117,8 +117,11 @@ def _add_history(
         for need in incoming.needs
         if need.rank > 2
     ]
-    history = list(pupil.register_changes.select_related("imported_from"))
-    own_starts = [c.starts_on for c in history if not hasattr(c, "imported_from")]
+    history = list(pupil.register_changes.all())
+    imported = set(
+        ImportedSenEntry.objects.filter(register_change__pupil=pupil).values_list("register_change_id", flat=True)
+    )
+    own_starts = [c.starts_on for c in history if c.pk not in imported]
     first_own = min(own_starts) if own_starts else None
     present = {(c.starts_on, c.status, c.primary_need_id, c.secondary_need_id) for c in history}
     added = 0

@@ -56,8 +56,11 @@ class CtfImport(TenantModel, PublicIdModel):
 class ImportedSenEntry(TenantModel):
     """Marks one register history row as brought by a CTF from the previous school: history, never our own."""
 
-    register_change = models.OneToOneField(RegisterChange, on_delete=models.CASCADE, related_name="imported_from")
+    register_change = models.ForeignKey(RegisterChange, on_delete=models.CASCADE, related_name="imported_from")
     ctf_import = models.ForeignKey(CtfImport, on_delete=models.CASCADE, related_name="entries")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trust", "register_change"], name="imported_sen_entry_once")]
 
     def __str__(self) -> str:
         return f"{self.register_change} (imported)"
