@@ -193,3 +193,28 @@ def test_the_senco_places_and_lifts_a_legal_hold(world):
     with tenant_context(world.a.trust.pk):
         hold.refresh_from_db()
         assert hold.lifted_at is not None
+
+
+def test_the_destruction_page_costs_the_same_queries_for_more_records(world):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from records.models import RetentionRule
+
+    client = client_for(world.a.users["senco"])
+    client.get(reverse("records:destruction"))
+
+    def listed(pupil) -> None:
+        with tenant_context(world.a.trust.pk):
+            rule = RetentionRule.objects.get(kind="sen_file")
+            DestructionReview.objects.create(pupil=pupil, rule=rule, due_on=dt.date(2048, 1, 1))
+            LegalHold.objects.create(pupil=pupil, reason="A claim")
+
+    listed(world.a.pupils[0])
+    with CaptureQueriesContext(db) as few:
+        client.get(reverse("records:destruction"))
+    for pupil in world.a.pupils[1:]:
+        listed(pupil)
+    with CaptureQueriesContext(db) as many:
+        client.get(reverse("records:destruction"))
+    assert len(many) == len(few)
