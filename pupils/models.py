@@ -7,6 +7,7 @@ from typing import Any
 import pghistory
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from schools.models import School, SchoolClass, YearGroup
 from send.models import PublicIdModel, TenantModel, tombstone_trigger
@@ -50,6 +51,15 @@ class NeedType(models.Model):
 
 
 YEAR_GROUP_LABELS: dict[str, str] = dict(YearGroup.choices)
+
+
+def has_left_q() -> Q:
+    """Pupils who have left (their leaving date has come): archived, out of every list of current pupils."""
+    return Q(leaving_date__isnull=False, leaving_date__lte=timezone.localdate())
+
+
+def has_left(pupil: Any) -> bool:
+    return pupil.leaving_date is not None and pupil.leaving_date <= timezone.localdate()
 
 
 class Gender(models.TextChoices):

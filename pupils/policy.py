@@ -18,6 +18,8 @@ from pupils.models import (
     PupilNeed,
     PupilNote,
     RegisterChange,
+    has_left,
+    has_left_q,
 )
 from schools.models import ClassStaff, ClassStaffRole, Role, SchoolClass
 from schools.policy import SCHOOL_READERS, register_trust_action
@@ -27,6 +29,9 @@ from send.pdf import register_subject, visible_subject
 from send.tenancy import current_trust_id
 
 REGISTER_EDITORS = (Role.SENCO,)
+# A pupil who has left is archived: read-only, seen only by the SENCO and head of their last school (and the
+# trust SEND lead), out of every list of current pupils.
+ARCHIVE_READERS = (Role.SENCO, Role.HEADTEACHER)
 
 # After a school's MIS switch: the pupils the new MIS never sent (pupils.relink), for whoever keeps the register.
 register_trust_action("view_unmatched", lambda roles: roles.is_send_lead or bool(roles.schools_with(*SCHOOL_READERS)))
@@ -49,7 +54,8 @@ def _granted(user: Any, model: type[Any], codename: str) -> Q:
 
 @policy.register(Pupil)
 class PupilRule(policy.Rule):
-    """`view`: open the pupil's SEND record. `change`: change the register entry."""
+    """`view`: open the pupil's SEND record. `change`: change the register entry. A pupil who has left is
+    archived: only `view`, and only for the SENCO and head of their school and the trust SEND lead."""
 
     actions = ("view", "change", "change_flags", "manage_record", "add_note", "review_passport", "edit_passport")
 
@@ -76,7 +82,9 @@ class PupilRule(policy.Rule):
                 )
                 | _granted(user, self.model, "view_pupil")
             )
-            return queryset.filter(condition)
+            archive = Q(school_id__in=roles.schools_with(*ARCHIVE_READERS))
+            return queryset.filter((~has_left_q() & condition) | (has_left_q() & archive))
+        queryset = queryset.exclude(has_left_q())  # archived: read-only
         if roles.is_send_lead:
             return queryset
         if action == "change":
@@ -118,6 +126,8 @@ class PupilRule(policy.Rule):
     def can(self, user: Any, action: str, obj: Any) -> bool:
         if obj.trust_id != current_trust_id():
             return False
+        if action != "view" and has_left(obj):
+            return False  # archived: read-only
         roles = roles_of(user)
         if action == "change":
             return roles.is_send_lead or roles.at_school(obj.school_id, *REGISTER_EDITORS)

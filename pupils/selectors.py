@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.http import Http404
 
-from pupils.models import Pupil, PupilNeed, RegisterChange, SenStatus
+from pupils.models import Pupil, PupilNeed, RegisterChange, SenStatus, has_left_q
 from schools.models import YearGroup
 from send import policy
 
@@ -56,7 +56,7 @@ def register_list(user: Any, filters: RegisterFilters) -> QuerySet[Pupil]:
     No filter joins a table that could repeat a pupil (the need filter is an EXISTS), so the list needs no
     DISTINCT, which would sort every visible row; the default order matches the index `pupil_register_name`.
     """
-    pupils = visible_pupils(user)
+    pupils = visible_pupils(user).exclude(has_left_q())  # current pupils only: leavers are in the archive
     if filters.school:
         pupils = pupils.filter(school__uuid=filters.school)
     if filters.school_class:

@@ -5,7 +5,8 @@
   31 April) becomes the month's last day (29 Feb 2024 + 12 months = 28 Feb 2025).
 - A working day is Monday to Friday and not an England bank holiday (the maintained `holidays` package, so the
   substitute days, like Mon 28 Dec 2026 for Boxing Day, come with it).
-- A school day is a weekday inside one of the school's terms and not one of its INSET days.
+- A school day is a weekday inside one of the school's terms, not one of its INSET days and not a bank holiday
+  (Good Friday and the May bank holidays fall inside terms; the school is closed).
 Nothing else in the code does date arithmetic for a rule.
 """
 
@@ -77,7 +78,10 @@ class SchoolCalendar:
 
     def is_school_day(self, day: dt.date) -> bool:
         return (
-            day.weekday() < 5 and day not in self.inset_days and any(start <= day <= end for start, end in self.terms)
+            day.weekday() < 5
+            and day not in self.inset_days
+            and not is_bank_holiday(day)
+            and any(start <= day <= end for start, end in self.terms)
         )
 
     def last_school_day_on_or_before(self, day: dt.date) -> dt.date | None:

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "pupils",
     "provision",
     "reviews",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "plan-reviews": {"task": "reviews.scan_plan_reviews", "schedule": crontab(hour=6, minute=30)},
     # Each morning: statutory deadlines entering a warning window become reminders, then the day's e-mail digests.
     "statutory-deadlines": {"task": "reviews.scan_statutory_deadlines", "schedule": crontab(hour=6, minute=0)},
+    # Each month: records past their retention date are listed for approval (records.retention_services).
+    "records-due-for-destruction": {
+        "task": "records.list_due_for_destruction",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
+    },
 }
 # A worker's passing failure to render a PDF is retried this many times (with backoff) before the job fails.
 PDF_RETRIES = int(os.environ.get("PDF_RETRIES", "3"))

@@ -82,6 +82,83 @@ def peps_of(world: TrustWorld) -> Any:
     return world.__dict__["peps"]
 
 
+def destruction_review_of(world: TrustWorld) -> Any:
+    """A record of the world's first pupil listed for destruction (made when a URL first needs one)."""
+    import datetime as dt
+
+    from records.models import DestructionReview, RetentionRule
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        return DestructionReview.objects.filter(pupil=world.pupils[0]).first() or DestructionReview.objects.create(
+            pupil=world.pupils[0], rule=RetentionRule.objects.get(kind="sen_file"), due_on=dt.date(2048, 3, 1)
+        )
+
+
+def legal_hold_of(world: TrustWorld) -> Any:
+    """An open legal hold on the world's first pupil (made when a URL first needs one)."""
+    from records.models import LegalHold
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        return LegalHold.objects.filter(pupil=world.pupils[0]).first() or LegalHold.objects.create(
+            pupil=world.pupils[0], reason="A claim"
+        )
+
+
+def access_request_of(world: TrustWorld) -> Any:
+    """A subject access request for the world's first pupil (made when a URL first needs one)."""
+    import datetime as dt
+
+    from records.models import AccessRequest
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        existing = AccessRequest.objects.filter(pupil=world.pupils[0]).first()
+        if existing is not None:
+            return existing
+        day = dt.date(2026, 10, 16)
+        return AccessRequest.objects.create(
+            pupil=world.pupils[0], kind="subject_access", requester="x", received_on=day, due_on=day, due_rule="x"
+        )
+
+
+def transfer_of(world: TrustWorld) -> Any:
+    """A transfer of the world's first pupil, not yet sent (made when a URL first needs one)."""
+    import datetime as dt
+
+    from records.models import Transfer
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        existing = Transfer.objects.filter(pupil=world.pupils[0]).first()
+        if existing is not None:
+            return existing
+        day = dt.date(2026, 10, 16)
+        return Transfer.objects.create(
+            pupil=world.pupils[0],
+            from_school=world.school,
+            left_on=day,
+            destination="unknown",
+            due_on=day,
+            due_rule="x",
+        )
+
+
+def ctf_import_of(world: TrustWorld) -> Any:
+    """A CTF read into the world's first school, with a conflict (made when a URL first needs one)."""
+    from records.models import CtfImport
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        existing = CtfImport.objects.filter(school=world.school).first()
+        if existing is not None:
+            return existing
+        return CtfImport.objects.create(
+            school=world.school, pupil=world.pupils[0], file_name="ctf.xml", outcome="updated", conflicts=["x"]
+        )
+
+
 def _job(world: TrustWorld) -> Any:
     assert world.pdf_job is not None
     return world.pdf_job.uuid
@@ -120,6 +197,11 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "pep_uuid": lambda w: peps_of(w).pep.uuid,
     "pep_target_uuid": lambda w: peps_of(w).target.uuid,
     "vs_uuid": lambda w: peps_of(w).norfolk.uuid,
+    "import_uuid": lambda w: ctf_import_of(w).uuid,
+    "transfer_uuid": lambda w: transfer_of(w).uuid,
+    "access_request_uuid": lambda w: access_request_of(w).uuid,
+    "destruction_uuid": lambda w: destruction_review_of(w).uuid,
+    "hold_uuid": lambda w: legal_hold_of(w).uuid,
 }
 
 # Where an argument's name means another kind of object on some routes.

@@ -28,6 +28,10 @@ class DeadlineKind(models.TextChoices):
     PEP_READY = "pep_ready", "PEP ready for the first care-plan review"
     PEP_AFTER_CHANGE = "pep_after_change", "New PEP after a change of placement or school"
     PEP_TERMLY = "pep_termly", "Termly PEP to the Virtual School"
+    # Records law (records app): the pupil's record sent on; a parent's request to see it; a subject access request.
+    RECORD_TRANSFER = "record_transfer", "Pupil's record sent to the new school"
+    EDUCATIONAL_RECORD = "educational_record", "Educational record shown to the parent"
+    SUBJECT_ACCESS = "subject_access", "Subject access request answered"
 
 
 class DeadlineState(models.TextChoices):

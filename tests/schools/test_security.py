@@ -319,6 +319,11 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "pep_uuid",
         "pep_target_uuid",
         "vs_uuid",
+        "import_uuid",
+        "transfer_uuid",
+        "access_request_uuid",
+        "destruction_uuid",
+        "hold_uuid",
         "action",
         "id",  # the API's object ids: UUIDs
         "section",

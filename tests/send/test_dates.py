@@ -79,6 +79,15 @@ def test_christmas_2026_bank_holidays_and_the_substitute_day() -> None:
     assert add_working_days(D(2026, 12, 29), -1) == D(2026, 12, 24)
 
 
+def test_bank_holidays_inside_a_term_are_not_school_days() -> None:
+    """Summer term 2027 from Mon 12 Apr: the early May (Mon 3 May) and spring (Mon 31 May, in half term here
+    anyway) bank holidays; 15 school days from Fri 23 Apr skip Mon 3 May and the half term of 31 May - 4 June."""
+    summer = SchoolCalendar.of([(D(2027, 4, 12), D(2027, 5, 28)), (D(2027, 6, 7), D(2027, 7, 21))])
+    assert not summer.is_school_day(D(2027, 5, 3))  # early May bank holiday, inside the term
+    assert summer.add_school_days(D(2027, 4, 23), 15) == D(2027, 5, 17)
+    assert summer.add_school_days(D(2027, 5, 20), 15) == D(2027, 6, 17)  # across the half term
+
+
 def test_school_days_follow_term_dates_and_inset_days() -> None:
     calendar = SchoolCalendar.of([(D(2026, 9, 2), D(2026, 10, 23))], inset_days=[D(2026, 9, 2)])
     assert not calendar.is_school_day(D(2026, 9, 2))  # INSET
