@@ -85,3 +85,7 @@ def module_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[Worl
     with django_db_blocker.unblock(), transaction.atomic():
         yield build_world()
         transaction.set_rollback(True)
+
+
+# The measures printed at the end of a run (routes, rules and pages the sweeps proved): tests/measures.py.
+from tests.measures import pytest_runtest_logreport, pytest_terminal_summary  # noqa: E402, F401

@@ -75,11 +75,16 @@ def mis_switch_of(world: TrustWorld) -> Any:
 
 def peps_of(world: TrustWorld) -> Any:
     """The world's Virtual Schools and its looked-after pupil's PEP (made when a URL first needs them)."""
+    from reviews.pep.models import Pep
+    from send.tenancy import tenant_context
     from tests.reviews.pep.support import add_pep
 
-    if "peps" not in world.__dict__:
-        world.__dict__["peps"] = add_pep(world)
-    return world.__dict__["peps"]
+    # A module's world outlives each test's rollback: made again when the rows it names were rolled back.
+    made = world.__dict__.get("peps")
+    with tenant_context(world.trust.pk):
+        if made is None or not Pep.objects.filter(pk=made.pep.pk).exists():
+            world.__dict__["peps"] = made = add_pep(world)
+    return made
 
 
 def destruction_review_of(world: TrustWorld) -> Any:
@@ -206,6 +211,8 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
 
 # Where an argument's name means another kind of object on some routes.
 EHC_PLAN = {"plan_uuid": lambda w: w.ehc_plan.uuid}
+# The looked-after pupil's pages: of the pupil in care (with a PEP), not of any pupil.
+LOOKED_AFTER = {"pupil_uuid": lambda w: peps_of(w).record.pupil.uuid}
 ROUTE_FILLERS: dict[str, dict[str, Callable[[TrustWorld], Any]]] = {
     "reviews:ehc_plan": EHC_PLAN,
     "reviews:ehc_plan_edit": EHC_PLAN,
@@ -215,6 +222,10 @@ ROUTE_FILLERS: dict[str, dict[str, Callable[[TrustWorld], Any]]] = {
     "reviews:ehc_provision": EHC_PLAN,
     "reviews:ehc_provision_add": EHC_PLAN,
     "reviews:ehc_amendment_add": EHC_PLAN,
+    **{
+        f"reviews:{name}": LOOKED_AFTER
+        for name in ("pep_pupil", "care_edit", "care_event_new", "leave_care", "pep_new", "pupil_ppp")
+    },
 }
 
 

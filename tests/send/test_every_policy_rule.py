@@ -52,9 +52,28 @@ def world(module_world: World) -> World:
     """The module's world with at least one row of every model that has a rule."""
     made: dict[Any, Any] = {}
     with tenant_context(module_world.a.trust.pk):
+        looked_after_rows(module_world.a)
         for model in MODELS:
             one_of(model, made)
     return module_world
+
+
+def looked_after_rows(trust_world: Any) -> None:
+    """A PEP, a care event and Pupil Premium Plus of the looked-after pupil: a plain row would belong to a pupil
+    who is not looked after, whose PEP rows nobody may write."""
+    import datetime as dt
+
+    from reviews.pep import care_services, ppp_services
+    from reviews.pep.models import CareEventKind
+    from tests.reviews.pep.support import add_pep
+
+    peps = add_pep(trust_world)
+    keeper = trust_world.users["dt"]
+    care_services.record_care_event(
+        peps.record, by=keeper, kind=CareEventKind.PLACEMENT_CHANGE, happened_on=dt.date(2026, 9, 14), detail="Moved"
+    )
+    allocation = ppp_services.save_allocation(trust_world.looked_after, financial_year=2025, route="lac")
+    ppp_services.add_entry(allocation, by=keeper, movement="released", on=dt.date(2026, 3, 31), amount=500)
 
 
 def principals(world: World) -> dict[str, Any]:
