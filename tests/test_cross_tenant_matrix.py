@@ -44,7 +44,17 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "review_uuid": lambda w: w.annual_review.uuid,
     "invitation_uuid": lambda w: w.invitation.uuid,
     "switch_uuid": lambda w: mis_switch_of(w).uuid,
+    "deadline_uuid": lambda w: request_deadline_of(w).uuid,
 }
+
+
+def request_deadline_of(world: TrustWorld) -> Any:
+    """The world's EHC request's first deadline (the 6 weeks, on which an exemption can be claimed)."""
+    from reviews.models import Deadline
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        return Deadline.objects.get(request=world.ehc_request, kind="decide_to_assess")
 
 
 def mis_switch_of(world: TrustWorld) -> Any:

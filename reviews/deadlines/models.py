@@ -15,8 +15,11 @@ class DeadlineKind(models.TextChoices):
     DECIDE_TO_ASSESS = "decide_to_assess", "LA decides whether to assess"
     NOTIFY_NO_PLAN = "notify_no_plan", "LA says if it will not issue a plan"
     FINAL_PLAN = "final_plan", "Final EHC plan issued"
-    REVIEW_BY = "review_by", "Annual review held"
-    INVITATIONS_BY = "invitations_by", "Review invitations and advice requests sent"
+    REVIEW_BY = "review_by", "Annual review complete (the LA's decision)"
+    MEETING_BY = "meeting_by", "Annual review meeting (planning date)"
+    INVITATIONS_BY = "invitations_by", "Everyone required invited to the review"
+    ADVICE_REQUESTS_BY = "advice_requests_by", "Advice requested for the review (planning date)"
+    ADVICE_CIRCULATED_BY = "advice_circulated_by", "Advice circulated to everyone invited"
     ADVICE_DUE = "advice_due", "Advice for the review received"
     REPORT_BY = "report_by", "Review report sent to the LA"
     LA_DECISION_BY = "la_decision_by", "LA decides after the review"
@@ -30,6 +33,23 @@ class DeadlineState(models.TextChoices):
     OPEN = "open", "Open"
     MET = "met", "Met"
     CANCELLED = "cancelled", "No longer needed"
+    EXEMPT = "exempt", "Exemption claimed"
+
+
+class ExemptionGround(models.TextChoices):
+    """The three grounds on which the 6, 16 and 20 weeks need not be met (regs 5(4), 10(4), 13(3))."""
+
+    CLOSURE = "closure", "The LA asked the school for advice in the week before a closure of at least 4 weeks"
+    CIRCUMSTANCES = "circumstances", "Exceptional personal circumstances of the child or the parent"
+    ABSENCE = "absence", "The child or the parent away from the LA's area for at least 4 weeks"
+
+
+# The deadlines an exemption can be claimed on, and the regulation that gives it.
+EXEMPTION_REGULATIONS = {
+    DeadlineKind.DECIDE_TO_ASSESS: "reg. 5(4)",
+    DeadlineKind.NOTIFY_NO_PLAN: "reg. 10(4)",
+    DeadlineKind.FINAL_PLAN: "reg. 13(3)",
+}
 
 
 # Deadlines the pupil's class teacher is reminded of too (they prepare the pupil's part of the review).
@@ -65,6 +85,11 @@ class Deadline(TenantModel, PublicIdModel):
         "reviews.AnnualReview", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
     )
     plan = models.ForeignKey("reviews.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines")
+    # An exemption claimed (a deadline still open shows "exemption claimed", never "overdue"): kept by the engine
+    exemption_ground = models.CharField(max_length=16, choices=ExemptionGround.choices, blank=True)
+    exemption_reason = models.TextField(blank=True)
+    exemption_claimed_by = models.CharField("Who claimed it", max_length=200, blank=True)
+    exemption_claimed_on = models.DateField("Claimed on", null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -74,6 +99,10 @@ class Deadline(TenantModel, PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.due_on:%d %b %Y}"
+
+    @property
+    def exemption_regulation(self) -> str:
+        return EXEMPTION_REGULATIONS.get(DeadlineKind(self.kind), "") if self.kind in DeadlineKind.values else ""
 
     @property
     def subject_url(self) -> str:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from provision.models import InterventionGroup
 from reviews.apdr.models import Progress
+from reviews.deadlines.models import ExemptionGround
 from reviews.ehc import review_services, services
 from reviews.ehc.models import (
     AnnualReview,
@@ -108,6 +109,31 @@ class ReportSentForm(forms.Form):
     sent_on = forms.DateField(widget=DateInput, label="Report sent to the LA and everyone invited on")
 
 
+class AdviceCirculatedForm(forms.Form):
+    circulated_on = forms.DateField(widget=DateInput, label="The advice was circulated to everyone invited on")
+
+
+class ExemptionForm(forms.Form):
+    """The ground is checked by the service, so that a missing one is a field error saying what to choose."""
+
+    ground = forms.ChoiceField(
+        choices=[("", "Choose the ground"), *ExemptionGround.choices], required=False, label="The ground claimed"
+    )
+    reason = forms.CharField(label="Why it applies", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    claimed_by = forms.CharField(label="Who claimed it", max_length=200, required=False)
+    claimed_on = forms.DateField(widget=DateInput, label="Claimed on", required=False)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("", "Choose"), *LaDecision.choices], label="The LA decided to")
     decided_on = forms.DateField(widget=DateInput, label="Decision received on")
+    proposals_sent_on = forms.DateField(
+        widget=DateInput,
+        label="If amending: the LA sent its proposed amendments on",
+        required=False,
+        help_text="The final amended plan is due 8 weeks from this day",
+    )
+
+
+class ProposalsForm(forms.Form):
+    proposals_sent_on = forms.DateField(widget=DateInput, label="The LA sent its proposed amendments on")

@@ -316,6 +316,7 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "review_uuid",
         "invitation_uuid",
         "switch_uuid",
+        "deadline_uuid",
         "action",
         "id",  # the API's object ids: UUIDs
         "section",
