@@ -231,7 +231,7 @@ def test_the_assistant_senco_schedules_an_annual_review_through_to_the_report(pa
     page.wait_for_load_state()
     assert "Mr and Mrs Example" in page.content()
     # only the parents invited: the others required are listed as not invited
-    assert page.locator("tr", has_text="Social care").get_by_text("Not invited").is_visible()
+    assert page.get_by_role("row", name="Social care Not invited").is_visible()
     page.get_by_role("link", name="Invite or ask for advice").click()
     page.wait_for_load_state()
     page.get_by_label("Party").select_option("head")
@@ -239,7 +239,8 @@ def test_the_assistant_senco_schedules_an_annual_review_through_to_the_report(pa
     page.get_by_label("Invitation sent on").fill(today)
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
-    assert page.locator("tr", has_text="The head or principal").get_by_text("Not invited").count() == 0
+    assert page.get_by_role("row", name="The head or principal Not invited").count() == 0
+    assert page.get_by_role("row", name="An LA SEN officer Not invited").is_visible()
     check_accessibility(page)
     page.get_by_role("link", name="The advice was circulated").click()
     page.wait_for_load_state()
