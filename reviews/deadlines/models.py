@@ -52,6 +52,18 @@ EXEMPTION_REGULATIONS = {
 }
 
 
+# The LA's own steps: the day recorded as meeting them is the day the school *received* the LA's decision or plan.
+RECEIVED_KINDS = frozenset(
+    {
+        DeadlineKind.DECIDE_TO_ASSESS,
+        DeadlineKind.NOTIFY_NO_PLAN,
+        DeadlineKind.FINAL_PLAN,
+        DeadlineKind.REVIEW_BY,
+        DeadlineKind.LA_DECISION_BY,
+        DeadlineKind.AMENDED_PLAN_BY,
+    }
+)
+
 # Deadlines the pupil's class teacher is reminded of too (they prepare the pupil's part of the review).
 CLASS_TEACHER_KINDS = (DeadlineKind.REVIEW_BY, DeadlineKind.ADVICE_DUE, DeadlineKind.TRANSFER_MEETING_BY)
 # Not statutory: the review dates of SEN support plans, reminded to the class teacher (the SENCO when there is
@@ -99,6 +111,11 @@ class Deadline(TenantModel, PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.due_on:%d %b %Y}"
+
+    @property
+    def met_on_is_received(self) -> bool:
+        """The LA's step: the date is when the school received it, not when the LA decided or sent it."""
+        return self.kind in RECEIVED_KINDS
 
     @property
     def exemption_regulation(self) -> str:

@@ -63,9 +63,16 @@ class EhcAssessmentRequest(TenantModel, PublicIdModel):
         help_text="Anything beyond the evidence pack: reports from outside agencies, letters, a covering note",
     )
     decision = models.CharField(max_length=10, choices=AssessDecision.choices, default=AssessDecision.PENDING)
-    decided_on = models.DateField("Decision received on", null=True, blank=True)
+    decided_on = models.DateField(
+        "Decision received on", null=True, blank=True, help_text="The day the school received the LA's decision"
+    )
     outcome = models.CharField(max_length=12, choices=RequestOutcome.choices, default=RequestOutcome.OPEN)
-    outcome_on = models.DateField("Outcome on", null=True, blank=True)
+    outcome_on = models.DateField(
+        "Outcome received on",
+        null=True,
+        blank=True,
+        help_text="The day the school received the LA's notice or plan (post can be late)",
+    )
     draft_sent_on = models.DateField(
         "Draft plan sent to the parent or young person on",
         null=True,
@@ -295,6 +302,11 @@ class AnnualReview(TenantModel, PublicIdModel):
     pupil_views = models.TextField("The pupil's views", blank=True)
     parent_views = models.TextField("The parents' views", blank=True)
     other_views = models.TextField("Other views and advice", blank=True)
+    preparing_for_adulthood = models.TextField(
+        "Preparing for adulthood",
+        blank=True,
+        help_text="From Year 9: employment, independent living, friends and community, good health (reg. 20(6))",
+    )
     proposed_amendments = models.TextField(blank=True)
     recommendation = models.CharField("The school recommends", max_length=6, choices=LaDecision.choices, blank=True)
     report_sent_on = models.DateField("Report sent on", null=True, blank=True)

@@ -159,7 +159,17 @@ def record_advice_circulated(review: AnnualReview, *, circulated_on: dt.date) ->
     return review
 
 
-MEETING_FIELDS = ("attendees", "pupil_views", "parent_views", "other_views", "proposed_amendments", "recommendation")
+MEETING_FIELDS = (
+    "attendees",
+    "pupil_views",
+    "parent_views",
+    "other_views",
+    "preparing_for_adulthood",
+    "proposed_amendments",
+    "recommendation",
+)
+# From Year 9 every review considers preparing for adulthood (reg. 20(6)).
+FROM_YEAR_9 = frozenset({"9", "10", "11", "12", "13"})
 
 
 @transaction.atomic
@@ -183,6 +193,11 @@ def record_meeting(
         errors.add("held_on", f"The report went on {_day(review.report_sent_on)}: the meeting came before it.")
     if not (fields.get("attendees") or "").strip():
         errors.add("attendees", "Record who came to the meeting.")
+    if plan.pupil.year_group in FROM_YEAR_9 and not (fields.get("preparing_for_adulthood") or "").strip():
+        errors.add(
+            "preparing_for_adulthood",
+            "From Year 9 every review considers preparing for adulthood (reg. 20(6)): record what was discussed.",
+        )
     outcomes = list(plan.outcomes.all())
     for outcome in outcomes:
         value, _ = progress.get(outcome.pk, ("", ""))

@@ -1,4 +1,4 @@
-"""Existing EHC records migrate: open reviews keep their history and get the new steps open (migration 0011)."""
+"""Existing EHC records migrate: open reviews keep their history and get the new steps open (migration 0012)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_open_reviews_get_the_new_steps_open_and_closed_history_is_kept(world: A
         Deadline.objects.filter(request=a.ehc_request, kind="decide_to_assess").update(
             kind="notify_no_plan", key=f"request:{a.ehc_request.pk}:notify_no_plan"
         )
-    migration = importlib.import_module("reviews.migrations.0011_ehc_deadlines_round2_backfill")
+    migration = importlib.import_module("reviews.migrations.0012_ehc_deadlines_round2_backfill")
     migration.resync_open_ehc_records(None, SimpleNamespace(connection=connection))
     found = deadlines(a.trust, review=a.annual_review)
     assert found["advice_circulated_by"].state == "open"

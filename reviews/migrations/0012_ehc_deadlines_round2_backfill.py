@@ -2,6 +2,8 @@
 # the right event; current plans get "meeting by" and the review period's new last day; open reviews get the
 # required-invitees, advice-request and circulation steps, open. Closed requests and reviews keep their history.
 # (Its writes must not share a transaction with the schema changes before it, hence a migration of its own.)
+# It runs the services' sync on the live models, so it must stay the LAST migration of the apps whose models it
+# loads (reviews, pupils, schools): renumber any later migration of theirs to come before it.
 
 from django.db import migrations
 
@@ -28,7 +30,10 @@ def resync_open_ehc_records(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0010_amendment_proposals"),
+        ("reviews", "0011_pfa_and_received_labels"),
+        # it loads the live models (pupils with their EHC records): every table they read must be migrated first
+        ("pupils", "0014_register_order"),
+        ("schools", "0009_mis_switches"),
     ]
 
     operations = [
