@@ -35,8 +35,17 @@ class PlanForm(ModelFieldsForm):
     model = EhcPlan
     model_fields = services.PLAN_FIELDS
 
-    def __init__(self, *args: Any, documents: QuerySet[StoredFile], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, documents: QuerySet[StoredFile], offer_register: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if offer_register:  # a new plan, for a pupil not yet at E: the register and the plans agree
+            self.fields["set_register_to_e"] = forms.BooleanField(
+                label="Set the pupil's SEN register status to E (EHC plan) from the plan's issue",
+                required=False,
+                initial=True,
+                help_text="Recorded as a register change, with its history",
+            )
         field = self.fields["document"]
         limit_choices(field, documents, label=lambda d: f"{d.original_name} ({d.uploaded_at:%-d %b %Y})")
         field.help_text = "The plan as the LA issued it: upload it to the pupil's documents first"

@@ -261,9 +261,16 @@ def validate_plan(
 
 @transaction.atomic
 def save_plan(
-    pupil: Pupil, plan: EhcPlan | None, *, by: Any, request: EhcAssessmentRequest | None = None, **fields: Any
+    pupil: Pupil,
+    plan: EhcPlan | None,
+    *,
+    by: Any,
+    request: EhcAssessmentRequest | None = None,
+    set_register_to_e: bool = False,
+    **fields: Any,
 ) -> EhcPlan:
-    """Record an issued EHC plan (from its request, when there was one) or change it; then its deadlines."""
+    """Record an issued EHC plan (from its request, when there was one) or change it; then its deadlines. A new
+    plan can set the pupil's register status to E in the same transaction (`set_register_to_e`)."""
     if plan is not None:
         _require_current(plan)
         fields = {name: fields.get(name, getattr(plan, name)) for name in PLAN_FIELDS}
@@ -293,6 +300,10 @@ def save_plan(
         request.save()
         sync_request_deadlines(request)
     sync_plan_deadlines(plan)
+    if set_register_to_e:
+        from reviews.ehc.register_services import set_register_to_ehc_plan
+
+        set_register_to_ehc_plan(plan, by=by)
     return plan
 
 

@@ -181,7 +181,8 @@ def plan_new(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
             "case_officer": from_request.case_officer,
             "issued_on": from_request.outcome_on,
         }
-    form = PlanForm(request.POST or None, initial=initial, documents=files_of(pupil))
+    offer = pupil.sen_status != "E"
+    form = PlanForm(request.POST or None, initial=initial, documents=files_of(pupil), offer_register=offer)
     saved = save_form(
         request,
         form,
