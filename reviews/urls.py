@@ -2,7 +2,7 @@ from django.urls import path
 
 from reviews.apdr import views
 from reviews.deadlines import views as deadline_views
-from reviews.ehc import review_views
+from reviews.ehc import review_views, timeliness_views
 from reviews.ehc import views as ehc_views
 
 app_name = "reviews"
@@ -62,6 +62,8 @@ urlpatterns = [
     path("ehc/reviews/<uuid:review_uuid>/amended-plan/", review_views.review_amended_plan, name="review_amended_plan"),
     # Deadlines: the statutory calendar, a person's reminders, their calendar feed
     path("statutory/", deadline_views.statutory_calendar, name="statutory_calendar"),
+    path("statutory/la-timeliness/", timeliness_views.timeliness, name="la_timeliness"),
+    path("statutory/la-timeliness.csv", timeliness_views.timeliness_export, name="la_timeliness_csv"),
     path("reminders/", deadline_views.reminders, name="reminders"),
     path("reminders/read/", deadline_views.reminders_read, name="reminders_read"),
     path("reminders/calendar-address/", deadline_views.calendar_feed_new, name="calendar_feed_new"),
