@@ -22,6 +22,7 @@ from reviews.ehc.models import (
     LaDecision,
     ReviewInvitation,
 )
+from reviews.ehc.register_services import AFTER_CEASING
 from send.forms import DateInput, ModelFieldsForm, limit_choices
 from send.uploads import StoredFile
 
@@ -77,6 +78,11 @@ class AmendmentForm(ModelFieldsForm):
 class CeaseForm(forms.Form):
     ceased_on = forms.DateField(widget=DateInput, label="Ceased on")
     reason = forms.CharField(label="Why the plan ceased", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    new_status = forms.ChoiceField(
+        label="The pupil's SEN status now",
+        choices=[("", "Choose"), *AFTER_CEASING],
+        help_text="Recorded as a register change, with its history",
+    )
 
 
 class ScheduleForm(ModelFieldsForm):

@@ -399,7 +399,9 @@ def record_amendment(
 
 
 @transaction.atomic
-def cease_plan(plan: EhcPlan, *, ceased_on: dt.date, reason: str) -> EhcPlan:
+def cease_plan(plan: EhcPlan, *, ceased_on: dt.date, reason: str, new_status: str = "", by: Any = None) -> EhcPlan:
+    """Closes its open deadlines; with `new_status` (asked on the page), the register follows in the same
+    transaction."""
     _require_current(plan)
     errors = Errors()
     _not_future(errors, "ceased_on", ceased_on, "The day the plan ceased")
@@ -412,6 +414,10 @@ def cease_plan(plan: EhcPlan, *, ceased_on: dt.date, reason: str) -> EhcPlan:
     plan.save()
     plan.reviews.exclude(state=ReviewState.CLOSED).update(state=ReviewState.CLOSED, updated_at=timezone.now())
     sync_plan_deadlines(plan)
+    if new_status:
+        from reviews.ehc.register_services import set_register_after_ceasing
+
+        set_register_after_ceasing(plan, status=new_status, by=by)
     return plan
 
 

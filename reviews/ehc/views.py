@@ -284,7 +284,7 @@ def plan_cease(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     if save_form(
         request,
         form,
-        lambda data: services.cease_plan(plan, **data),
+        lambda data: services.cease_plan(plan, by=request.user, **data),
         "The plan is recorded as ceased; its open deadlines are closed.",
     ):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)

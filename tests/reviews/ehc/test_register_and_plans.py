@@ -51,3 +51,22 @@ def test_when_the_register_refuses_e_nothing_is_saved(world: Any) -> None:
     with tenant_context(a.trust.pk):
         assert EhcPlan.objects.filter(pupil=pupil).exists()
         assert Pupil.objects.get(pk=pupil.pk).sen_status == "N"
+
+
+def test_ceasing_a_plan_asks_what_the_status_becomes_and_records_it(world: Any) -> None:
+    a = world.a
+    pupil = a.pupils[2]  # E, with the current plan
+    url = reverse("reviews:ehc_plan_cease", args=[a.ehc_plan.uuid])
+    cease = {"ceased_on": "2026-11-30", "reason": "Outcomes achieved"}
+    response = client_for(a.users["senco"]).post(url, cease)  # the status not chosen: a field error
+    assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
+    with tenant_context(a.trust.pk):
+        assert EhcPlan.objects.get(pk=a.ehc_plan.pk).ceased_on is None
+    assert client_for(a.users["senco"]).post(url, {**cease, "new_status": "K"}).status_code == 302
+    with tenant_context(a.trust.pk):
+        assert EhcPlan.objects.get(pk=a.ehc_plan.pk).ceased_on == dt.date(2026, 11, 30)
+        pupil = Pupil.objects.get(pk=pupil.pk)
+        change = RegisterChange.objects.filter(pupil=pupil).order_by("-starts_on", "-pk").first()
+    assert pupil.sen_status == "K"
+    assert change is not None and change.status == "K" and "EHC plan ceased on 30 November 2026" in change.reason
+    assert change.primary_need is not None and change.primary_need.code == "SLCN"  # the needs stay at K
