@@ -97,10 +97,11 @@ class Deadline(TenantModel, PublicIdModel):
         "reviews.AnnualReview", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
     )
     plan = models.ForeignKey("reviews.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines")
-    # An exemption claimed (a deadline still open shows "exemption claimed", never "overdue"): kept by the engine
-    exemption_ground = models.CharField(max_length=16, choices=ExemptionGround.choices, blank=True)
-    exemption_reason = models.TextField(blank=True)
-    exemption_claimed_by = models.CharField("Who claimed it", max_length=200, blank=True)
+    # An exemption claimed (a deadline still open shows "exemption claimed", never "overdue"): kept by the engine.
+    # Database defaults, so the raw INSERTs of the APDR sync and the benchmark stay valid.
+    exemption_ground = models.CharField(max_length=16, choices=ExemptionGround.choices, blank=True, db_default="")
+    exemption_reason = models.TextField(blank=True, db_default="")
+    exemption_claimed_by = models.CharField("Who claimed it", max_length=200, blank=True, db_default="")
     exemption_claimed_on = models.DateField("Claimed on", null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

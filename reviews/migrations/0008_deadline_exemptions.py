@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='deadline',
             name='exemption_claimed_by',
-            field=models.CharField(blank=True, max_length=200, verbose_name='Who claimed it'),
+            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='Who claimed it'),
         ),
         migrations.AddField(
             model_name='deadline',
@@ -23,12 +23,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='deadline',
             name='exemption_ground',
-            field=models.CharField(blank=True, choices=[('closure', 'The LA asked the school for advice in the week before a closure of at least 4 weeks'), ('circumstances', 'Exceptional personal circumstances of the child or the parent'), ('absence', "The child or the parent away from the LA's area for at least 4 weeks")], max_length=16),
+            field=models.CharField(blank=True, choices=[('closure', 'The LA asked the school for advice in the week before a closure of at least 4 weeks'), ('circumstances', 'Exceptional personal circumstances of the child or the parent'), ('absence', "The child or the parent away from the LA's area for at least 4 weeks")], db_default='', max_length=16),
         ),
         migrations.AddField(
             model_name='deadline',
             name='exemption_reason',
-            field=models.TextField(blank=True),
+            field=models.TextField(blank=True, db_default=''),
         ),
         migrations.AlterField(
             model_name='deadline',
