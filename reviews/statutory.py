@@ -13,6 +13,7 @@ from send.dates import (
     add_weeks,
     add_working_days,
     is_working_day,
+    last_day_of_months_starting_with,
     last_working_day_on_or_before,
 )
 
@@ -31,42 +32,106 @@ class Deadline:
         return f"{self.date:%a %-d %b %Y} ({self.rule})"
 
 
-def ehc_assessment_deadlines(request_received: dt.date) -> dict[str, Deadline]:
-    """From the day the local authority received the request for an EHC needs assessment."""
+def ehc_assessment_deadlines(clock_start: dt.date, *, la_became_responsible: bool = False) -> dict[str, Deadline]:
+    """From the day the local authority received the request for an EHC needs assessment, or became responsible
+    for the child (regs 5, 10 and 13 count from either)."""
+    since = "of the LA becoming responsible for the child" if la_became_responsible else "of the request"
     return {
         "decide_to_assess": Deadline(
-            add_weeks(request_received, 6),
-            "The LA decides whether to assess within 6 weeks of the request (reg. 4 and 5)",
+            add_weeks(clock_start, 6),
+            f"The LA decides whether to assess within 6 weeks {since} (reg. 4 and 5)",
         ),
         "notify_no_plan": Deadline(
-            add_weeks(request_received, 16),
-            "If it will not issue a plan, the LA says so within 16 weeks of the request (reg. 10)",
+            add_weeks(clock_start, 16),
+            f"Having assessed, the LA decided not to issue a plan: it says so within 16 weeks {since} (reg. 10)",
         ),
         "final_plan": Deadline(
-            add_weeks(request_received, 20), "The final EHC plan is issued within 20 weeks of the request (reg. 13)"
+            add_weeks(clock_start, 20), f"The final EHC plan is issued within 20 weeks {since} (reg. 13)"
         ),
     }
 
 
+def draft_plan_dates(draft_sent_on: dt.date, school_consulted_on: dt.date | None = None) -> dict[str, Deadline]:
+    """After the draft plan: the parent's or young person's 15 days to comment and ask for a school, and the 15
+    days of the school the LA consults (reg. 13; Children and Families Act 2014, s. 39)."""
+    dates = {
+        "comments_by": Deadline(
+            draft_sent_on + dt.timedelta(days=15),
+            "The parent or young person has at least 15 days from the draft to comment and ask for a school (reg. 13)",
+        )
+    }
+    if school_consulted_on is not None:
+        dates["school_reply_by"] = Deadline(
+            school_consulted_on + dt.timedelta(days=15),
+            "The school the LA consulted replies within 15 days (reg. 13; Children and Families Act 2014, s. 39)",
+        )
+    return dates
+
+
+ANNUAL_REVIEW_RULE = (
+    "The LA reviews the plan in the 12 months starting with the day it was made, then with the day of the last "
+    "review: complete (the LA's decision) by the day before the anniversary (Children and Families Act 2014, s. 44(1))"
+)
+MEETING_BY_RULE = (
+    "Planning date, not statutory: the meeting at least 4 weeks before the review is due, so the LA can decide "
+    "within the 4 weeks it has after the meeting (reg. 20)"
+)
+
+
+def meeting_by(review_complete_by: dt.date) -> dt.date:
+    """The school's planning date for the meeting: 4 weeks before the LA's decision is due."""
+    return add_weeks(review_complete_by, -4)
+
+
 def annual_review_deadlines(plan_issued_or_last_review: dt.date, every_months: int = 12) -> dict[str, Deadline]:
-    """`every_months` is 12 by law; for a child under 5 the Code of Practice asks for a review every 3 to 6."""
+    """`every_months` is 12 by law; for a child under 5 the Code of Practice asks for a review every 3 to 6
+    (guidance, shown as guidance). "review_by" is statutory; "meeting_by" is a planning date."""
     if every_months == 12:
-        rule = "The plan is reviewed within 12 months of its issue, then of the last review (reg. 18)"
+        rule = ANNUAL_REVIEW_RULE
     elif 3 <= every_months <= 6:
         rule = (
-            f"Under 5: reviewed every {every_months} months from the plan's issue or the last review "
-            "(Code of Practice 9.178)"
+            f"Guidance for a child under 5: reviewed every {every_months} months starting with the plan's issue or "
+            "the last review (Code of Practice 9.178; the law's limit is 12 months, s. 44(1))"
         )
     else:
         raise ValueError("A plan is reviewed every 12 months, or every 3 to 6 months for a child under 5.")
-    return {"review_by": Deadline(add_months(plan_issued_or_last_review, every_months), rule)}
+    review_by = last_day_of_months_starting_with(plan_issued_or_last_review, every_months)
+    return {
+        "review_by": Deadline(review_by, rule),
+        "meeting_by": Deadline(meeting_by(review_by), MEETING_BY_RULE),
+    }
 
 
-def review_meeting_deadlines(meeting: dt.date) -> dict[str, Deadline]:
-    """Around an annual review meeting."""
+def review_meeting_deadlines(meeting: dt.date, proposals_sent_on: dt.date | None = None) -> dict[str, Deadline]:
+    """Around an annual review meeting. The amended plan is due 8 weeks from the proposed amendments once their
+    date is known; until then 12 weeks from the meeting, the outer limit."""
+    if proposals_sent_on is not None:
+        amended = Deadline(
+            add_weeks(proposals_sent_on, 8),
+            "The final amended plan within 8 weeks of the proposed amendments being sent (reg. 22(2) and (3); "
+            "R (L) v Devon CC [2022])",
+        )
+    else:
+        amended = Deadline(
+            add_weeks(meeting, 12),
+            "The outer limit until the proposed amendments are recorded: 12 weeks from the meeting (the LA's 4 "
+            "weeks to decide and send its proposals, then 8 weeks; reg. 22)",
+        )
     return {
         "invitations_by": Deadline(
-            add_weeks(meeting, -2), "Invitations and advice requests at least 2 weeks before the meeting (reg. 20)"
+            add_weeks(meeting, -2),
+            "Everyone required (the parent or young person, the head, an LA SEN officer, health and social care) "
+            "invited at least 2 weeks before the meeting (reg. 20(2) and (3))",
+        ),
+        "advice_requests_by": Deadline(
+            add_weeks(meeting, -6),
+            "Planning date, not statutory: ask for advice 6 weeks before the meeting, so that it can be circulated "
+            "2 weeks before it (reg. 20(4))",
+        ),
+        "advice_circulated_by": Deadline(
+            add_weeks(meeting, -2),
+            "The advice and information obtained circulated to everyone invited at least 2 weeks before the "
+            "meeting (reg. 20(4))",
         ),
         "report_by": Deadline(
             add_weeks(meeting, 2), "The school's review report to the LA and all invited within 2 weeks (reg. 20)"
@@ -74,10 +139,7 @@ def review_meeting_deadlines(meeting: dt.date) -> dict[str, Deadline]:
         "la_decision_by": Deadline(
             add_weeks(meeting, 4), "The LA decides to keep, amend or cease within 4 weeks of the meeting (reg. 20)"
         ),
-        "amended_plan_by": Deadline(
-            add_weeks(meeting, 12),
-            "If amending, the final amended plan within 8 weeks of the proposals: 12 weeks from the meeting (reg. 22)",
-        ),
+        "amended_plan_by": amended,
     }
 
 

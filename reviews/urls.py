@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from reviews.apdr import views
 from reviews.deadlines import views as deadline_views
-from reviews.ehc import review_views
+from reviews.ehc import review_views, timeliness_views
 from reviews.ehc import views as ehc_views
 
 app_name = "reviews"
@@ -23,6 +23,11 @@ urlpatterns = [
     path("pupils/<uuid:pupil_uuid>/ehc/requests/new/", ehc_views.request_new, name="ehc_request_new"),
     path("ehc/requests/<uuid:request_uuid>/", ehc_views.request_detail, name="ehc_request"),
     path("ehc/requests/<uuid:request_uuid>/edit/", ehc_views.request_edit, name="ehc_request_edit"),
+    path(
+        "ehc/requests/<uuid:request_uuid>/deadlines/<uuid:deadline_uuid>/exemption/",
+        ehc_views.request_exemption,
+        name="ehc_request_exemption",
+    ),
     path("ehc/requests/<uuid:request_uuid>/pack/", ehc_views.request_pack, name="ehc_request_pack"),
     # EHC plans
     path("pupils/<uuid:pupil_uuid>/ehc/plans/new/", ehc_views.plan_new, name="ehc_plan_new"),
@@ -47,10 +52,18 @@ urlpatterns = [
     path("ehc/reviews/<uuid:review_uuid>/meeting/", review_views.review_meeting, name="review_meeting"),
     path("ehc/reviews/<uuid:review_uuid>/report/", review_views.review_report, name="review_report"),
     path("ehc/reviews/<uuid:review_uuid>/report-sent/", review_views.review_report_sent, name="review_report_sent"),
+    path(
+        "ehc/reviews/<uuid:review_uuid>/advice-circulated/",
+        review_views.review_advice_circulated,
+        name="review_advice_circulated",
+    ),
     path("ehc/reviews/<uuid:review_uuid>/decision/", review_views.review_decision, name="review_decision"),
+    path("ehc/reviews/<uuid:review_uuid>/proposals/", review_views.review_proposals, name="review_proposals"),
     path("ehc/reviews/<uuid:review_uuid>/amended-plan/", review_views.review_amended_plan, name="review_amended_plan"),
     # Deadlines: the statutory calendar, a person's reminders, their calendar feed
     path("statutory/", deadline_views.statutory_calendar, name="statutory_calendar"),
+    path("statutory/la-timeliness/", timeliness_views.timeliness, name="la_timeliness"),
+    path("statutory/la-timeliness.csv", timeliness_views.timeliness_export, name="la_timeliness_csv"),
     path("reminders/", deadline_views.reminders, name="reminders"),
     path("reminders/read/", deadline_views.reminders_read, name="reminders_read"),
     path("reminders/calendar-address/", deadline_views.calendar_feed_new, name="calendar_feed_new"),

@@ -35,6 +35,14 @@ def add_months(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+def last_day_of_months_starting_with(start: dt.date, months: int) -> dt.date:
+    """The last day of the period of `months` months *starting with* `start` (as the Children and Families Act
+    2014, s. 44(1) counts): the day before the corresponding day, or the month's last day when the later month has
+    no corresponding day (a period starting with 29 Feb 2024 ends on 28 Feb 2025)."""
+    end = add_months(start, months)
+    return end if end.day != start.day else end - ONE_DAY
+
+
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.UK(subdiv="ENG", years=year))

@@ -164,6 +164,15 @@ def ctf_import_of(world: TrustWorld) -> Any:
         )
 
 
+def request_deadline_of(world: TrustWorld) -> Any:
+    """The world's EHC request's first deadline (the 6 weeks, on which an exemption can be claimed)."""
+    from reviews.models import Deadline
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        return Deadline.objects.get(request=world.ehc_request, kind="decide_to_assess")
+
+
 def _job(world: TrustWorld) -> Any:
     assert world.pdf_job is not None
     return world.pdf_job.uuid
@@ -207,6 +216,7 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "access_request_uuid": lambda w: access_request_of(w).uuid,
     "destruction_uuid": lambda w: destruction_review_of(w).uuid,
     "hold_uuid": lambda w: legal_hold_of(w).uuid,
+    "deadline_uuid": lambda w: request_deadline_of(w).uuid,
 }
 
 # Where an argument's name means another kind of object on some routes.

@@ -15,8 +15,11 @@ class DeadlineKind(models.TextChoices):
     DECIDE_TO_ASSESS = "decide_to_assess", "LA decides whether to assess"
     NOTIFY_NO_PLAN = "notify_no_plan", "LA says if it will not issue a plan"
     FINAL_PLAN = "final_plan", "Final EHC plan issued"
-    REVIEW_BY = "review_by", "Annual review held"
-    INVITATIONS_BY = "invitations_by", "Review invitations and advice requests sent"
+    REVIEW_BY = "review_by", "Annual review complete (the LA's decision)"
+    MEETING_BY = "meeting_by", "Annual review meeting (planning date)"
+    INVITATIONS_BY = "invitations_by", "Everyone required invited to the review"
+    ADVICE_REQUESTS_BY = "advice_requests_by", "Advice requested for the review (planning date)"
+    ADVICE_CIRCULATED_BY = "advice_circulated_by", "Advice circulated to everyone invited"
     ADVICE_DUE = "advice_due", "Advice for the review received"
     REPORT_BY = "report_by", "Review report sent to the LA"
     LA_DECISION_BY = "la_decision_by", "LA decides after the review"
@@ -38,7 +41,36 @@ class DeadlineState(models.TextChoices):
     OPEN = "open", "Open"
     MET = "met", "Met"
     CANCELLED = "cancelled", "No longer needed"
+    EXEMPT = "exempt", "Exemption claimed"
 
+
+class ExemptionGround(models.TextChoices):
+    """The three grounds on which the 6, 16 and 20 weeks need not be met (regs 5(4), 10(4), 13(3))."""
+
+    CLOSURE = "closure", "The LA asked the school for advice in the week before a closure of at least 4 weeks"
+    CIRCUMSTANCES = "circumstances", "Exceptional personal circumstances of the child or the parent"
+    ABSENCE = "absence", "The child or the parent away from the LA's area for at least 4 weeks"
+
+
+# The deadlines an exemption can be claimed on, and the regulation that gives it.
+EXEMPTION_REGULATIONS = {
+    DeadlineKind.DECIDE_TO_ASSESS: "reg. 5(4)",
+    DeadlineKind.NOTIFY_NO_PLAN: "reg. 10(4)",
+    DeadlineKind.FINAL_PLAN: "reg. 13(3)",
+}
+
+
+# The LA's own steps: the day recorded as meeting them is the day the school *received* the LA's decision or plan.
+RECEIVED_KINDS = frozenset(
+    {
+        DeadlineKind.DECIDE_TO_ASSESS,
+        DeadlineKind.NOTIFY_NO_PLAN,
+        DeadlineKind.FINAL_PLAN,
+        DeadlineKind.REVIEW_BY,
+        DeadlineKind.LA_DECISION_BY,
+        DeadlineKind.AMENDED_PLAN_BY,
+    }
+)
 
 # Deadlines the pupil's class teacher is reminded of too (they prepare the pupil's part of the review).
 CLASS_TEACHER_KINDS = (DeadlineKind.REVIEW_BY, DeadlineKind.ADVICE_DUE, DeadlineKind.TRANSFER_MEETING_BY)
@@ -75,6 +107,12 @@ class Deadline(TenantModel, PublicIdModel):
         "reviews.AnnualReview", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines"
     )
     plan = models.ForeignKey("reviews.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="deadlines")
+    # An exemption claimed (a deadline still open shows "exemption claimed", never "overdue"): kept by the engine.
+    # Database defaults, so the raw INSERTs of the APDR sync and the benchmark stay valid.
+    exemption_ground = models.CharField(max_length=16, choices=ExemptionGround.choices, blank=True, db_default="")
+    exemption_reason = models.TextField(blank=True, db_default="")
+    exemption_claimed_by = models.CharField("Who claimed it", max_length=200, blank=True, db_default="")
+    exemption_claimed_on = models.DateField("Claimed on", null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -84,6 +122,15 @@ class Deadline(TenantModel, PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.due_on:%d %b %Y}"
+
+    @property
+    def met_on_is_received(self) -> bool:
+        """The LA's step: the date is when the school received it, not when the LA decided or sent it."""
+        return self.kind in RECEIVED_KINDS
+
+    @property
+    def exemption_regulation(self) -> str:
+        return EXEMPTION_REGULATIONS.get(DeadlineKind(self.kind), "") if self.kind in DeadlineKind.values else ""
 
     @property
     def subject_url(self) -> str:

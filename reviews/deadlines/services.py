@@ -56,6 +56,8 @@ def apply_deadlines(pupil: Pupil, subject: dict[str, object], wanted: Iterable[W
             "state": want.state,
             "met_on": want.met_on,
         }
+        if row is not None and row.exemption_ground and want.state == DeadlineState.OPEN:
+            values["state"] = DeadlineState.EXEMPT  # an exemption claimed: not overdue, not reminded
         if row is None:
             Deadline.objects.create(key=want.key, pupil=pupil, school_id=pupil.school_id, **subject, **values)
         elif any(getattr(row, name) != value for name, value in values.items()) or row.school_id != pupil.school_id:
@@ -63,7 +65,8 @@ def apply_deadlines(pupil: Pupil, subject: dict[str, object], wanted: Iterable[W
                 setattr(row, name, value)
             row.school_id = pupil.school_id
             row.save()
-    stale = [key for key, row in existing.items() if key not in seen and row.state == DeadlineState.OPEN]
+    waiting = (DeadlineState.OPEN, DeadlineState.EXEMPT)
+    stale = [key for key, row in existing.items() if key not in seen and row.state in waiting]
     if stale:
         Deadline.objects.filter(key__in=stale).update(state=DeadlineState.CANCELLED, updated_at=timezone.now())
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from provision.models import InterventionGroup
 from reviews.apdr.models import Progress
+from reviews.deadlines.models import ExemptionGround
 from reviews.ehc import review_services, services
 from reviews.ehc.models import (
     AnnualReview,
@@ -21,6 +22,7 @@ from reviews.ehc.models import (
     LaDecision,
     ReviewInvitation,
 )
+from reviews.ehc.register_services import AFTER_CEASING
 from send.forms import DateInput, ModelFieldsForm, limit_choices
 from send.uploads import StoredFile
 
@@ -34,8 +36,17 @@ class PlanForm(ModelFieldsForm):
     model = EhcPlan
     model_fields = services.PLAN_FIELDS
 
-    def __init__(self, *args: Any, documents: QuerySet[StoredFile], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, documents: QuerySet[StoredFile], offer_register: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if offer_register:  # a new plan, for a pupil not yet at E: the register and the plans agree
+            self.fields["set_register_to_e"] = forms.BooleanField(
+                label="Set the pupil's SEN register status to E (EHC plan) from the plan's issue",
+                required=False,
+                initial=True,
+                help_text="Recorded as a register change, with its history",
+            )
         field = self.fields["document"]
         limit_choices(field, documents, label=lambda d: f"{d.original_name} ({d.uploaded_at:%-d %b %Y})")
         field.help_text = "The plan as the LA issued it: upload it to the pupil's documents first"
@@ -67,6 +78,11 @@ class AmendmentForm(ModelFieldsForm):
 class CeaseForm(forms.Form):
     ceased_on = forms.DateField(widget=DateInput, label="Ceased on")
     reason = forms.CharField(label="Why the plan ceased", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    new_status = forms.ChoiceField(
+        label="The pupil's SEN status now",
+        choices=[("", "Choose"), *AFTER_CEASING],
+        help_text="Recorded as a register change, with its history",
+    )
 
 
 class ScheduleForm(ModelFieldsForm):
@@ -108,6 +124,31 @@ class ReportSentForm(forms.Form):
     sent_on = forms.DateField(widget=DateInput, label="Report sent to the LA and everyone invited on")
 
 
+class AdviceCirculatedForm(forms.Form):
+    circulated_on = forms.DateField(widget=DateInput, label="The advice was circulated to everyone invited on")
+
+
+class ExemptionForm(forms.Form):
+    """The ground is checked by the service, so that a missing one is a field error saying what to choose."""
+
+    ground = forms.ChoiceField(
+        choices=[("", "Choose the ground"), *ExemptionGround.choices], required=False, label="The ground claimed"
+    )
+    reason = forms.CharField(label="Why it applies", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    claimed_by = forms.CharField(label="Who claimed it", max_length=200, required=False)
+    claimed_on = forms.DateField(widget=DateInput, label="Claimed on", required=False)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("", "Choose"), *LaDecision.choices], label="The LA decided to")
     decided_on = forms.DateField(widget=DateInput, label="Decision received on")
+    proposals_sent_on = forms.DateField(
+        widget=DateInput,
+        label="If amending: the LA sent its proposed amendments on",
+        required=False,
+        help_text="The final amended plan is due 8 weeks from this day",
+    )
+
+
+class ProposalsForm(forms.Form):
+    proposals_sent_on = forms.DateField(widget=DateInput, label="The LA sent its proposed amendments on")

@@ -5,12 +5,15 @@ services, so a date out of order can never be saved."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pghistory
 from django.db import models
 from django.db.models import F, Q
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
+from reviews import statutory
 from reviews.apdr.models import Progress
 from schools.models import User
 from send.models import PublicIdModel, TenantModel
@@ -48,15 +51,40 @@ class EhcAssessmentRequest(TenantModel, PublicIdModel):
     case_officer = models.CharField("LA case officer", max_length=200, blank=True)
     sent_on = models.DateField("Sent to the LA on", null=True, blank=True)
     received_on = models.DateField("Received by the LA on", help_text="The statutory clock starts on this day")
+    la_responsible_on = models.DateField(
+        "The LA became responsible for the child on",
+        null=True,
+        blank=True,
+        help_text="When the child moved into this LA's area during the assessment: the clock starts on this day",
+    )
     evidence_summary = models.TextField(
         "What the school sends",
         blank=True,
         help_text="Anything beyond the evidence pack: reports from outside agencies, letters, a covering note",
     )
     decision = models.CharField(max_length=10, choices=AssessDecision.choices, default=AssessDecision.PENDING)
-    decided_on = models.DateField("Decision received on", null=True, blank=True)
+    decided_on = models.DateField(
+        "Decision received on", null=True, blank=True, help_text="The day the school received the LA's decision"
+    )
     outcome = models.CharField(max_length=12, choices=RequestOutcome.choices, default=RequestOutcome.OPEN)
-    outcome_on = models.DateField("Outcome on", null=True, blank=True)
+    outcome_on = models.DateField(
+        "Outcome received on",
+        null=True,
+        blank=True,
+        help_text="The day the school received the LA's notice or plan (post can be late)",
+    )
+    draft_sent_on = models.DateField(
+        "Draft plan sent to the parent or young person on",
+        null=True,
+        blank=True,
+        help_text="They then have 15 days to comment and ask for a school",
+    )
+    school_consulted_on = models.DateField(
+        "The LA consulted the school asked for on",
+        null=True,
+        blank=True,
+        help_text="The school has 15 days to reply",
+    )
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -77,6 +105,15 @@ class EhcAssessmentRequest(TenantModel, PublicIdModel):
             ),
             models.UniqueConstraint(
                 fields=["trust", "pupil"], condition=Q(outcome="open"), name="ehc_request_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_sent_on__isnull=True) | Q(draft_sent_on__gte=F("received_on")),
+                name="ehc_request_draft_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(school_consulted_on__isnull=True)
+                | (Q(draft_sent_on__isnull=False) & Q(school_consulted_on__gte=F("draft_sent_on"))),
+                name="ehc_request_consulted_after_draft",
             ),
         ]
 
@@ -250,20 +287,37 @@ class AnnualReview(TenantModel, PublicIdModel):
     """One annual review of an EHC plan: the meeting, its record, the school's report, the LA's decision."""
 
     ehc_plan = models.ForeignKey(EhcPlan, on_delete=models.CASCADE, related_name="reviews")
-    due_by = models.DateField("Review due by")
+    due_by = models.DateField("Review complete by", help_text="The last day of the 12-month period (s. 44(1))")
     meeting_on = models.DateField("Meeting on")
     is_phase_transfer = models.BooleanField("This review is for a phase transfer", default=False)
     state = models.CharField(max_length=12, choices=ReviewState.choices, default=ReviewState.SCHEDULED)
     held_on = models.DateField("Meeting held on", null=True, blank=True)
+    advice_circulated_on = models.DateField(
+        "Advice circulated on",
+        null=True,
+        blank=True,
+        help_text="The day the advice and information was sent to everyone invited (reg. 20(4))",
+    )
     attendees = models.TextField(blank=True, help_text="Who came, one per line, with their role")
     pupil_views = models.TextField("The pupil's views", blank=True)
     parent_views = models.TextField("The parents' views", blank=True)
     other_views = models.TextField("Other views and advice", blank=True)
+    preparing_for_adulthood = models.TextField(
+        "Preparing for adulthood",
+        blank=True,
+        help_text="From Year 9: employment, independent living, friends and community, good health (reg. 20(6))",
+    )
     proposed_amendments = models.TextField(blank=True)
     recommendation = models.CharField("The school recommends", max_length=6, choices=LaDecision.choices, blank=True)
     report_sent_on = models.DateField("Report sent on", null=True, blank=True)
     la_decision = models.CharField("LA decision", max_length=6, choices=LaDecision.choices, blank=True)
     la_decision_on = models.DateField("LA decision received on", null=True, blank=True)
+    amendments_proposed_on = models.DateField(
+        "Proposed amendments sent by the LA on",
+        null=True,
+        blank=True,
+        help_text="The final amended plan is due 8 weeks from this day (reg. 22)",
+    )
     amended_plan_on = models.DateField("Amended plan issued on", null=True, blank=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -302,11 +356,17 @@ class AnnualReview(TenantModel, PublicIdModel):
     def is_open(self) -> bool:
         return self.state != ReviewState.CLOSED
 
+    @property
+    def meeting_by(self) -> dt.date:
+        """The planning date for the meeting: the LA needs 4 weeks after it to decide."""
+        return statutory.meeting_by(self.due_by)
+
 
 class Party(models.TextChoices):
     PARENT = "parent", "Parent or carer"
-    PUPIL = "pupil", "Pupil"
-    LA = "la", "Local authority"
+    PUPIL = "pupil", "Pupil or young person"
+    HEAD = "head", "Headteacher or principal"
+    LA = "la", "Local authority SEN officer"
     HEALTH = "health", "Health"
     SOCIAL_CARE = "social_care", "Social care"
     EP = "ep", "Educational psychologist"
@@ -326,7 +386,9 @@ class ReviewInvitation(TenantModel, PublicIdModel):
     advice_due_on = models.DateField(
         "Advice due by", null=True, blank=True, help_text="Leave empty when no written advice is asked for"
     )
-    response_on = models.DateField("Reply or advice received on", null=True, blank=True)
+    response_on = models.DateField(
+        "Reply or advice received on", null=True, blank=True, help_text="For advice: the day it was received"
+    )
     response = models.TextField("Their reply or advice", blank=True)
 
     class Meta:

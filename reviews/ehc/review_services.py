@@ -116,6 +116,13 @@ def save_invitation(
             errors.add("response_on", "A reply cannot come before the invitation.")
     if response.strip() and response_on is None:
         errors.add("response_on", "Give the day the reply or advice came.")
+    circulated = review.advice_circulated_on
+    if advice_due_on is not None and response_on is not None and circulated and response_on > circulated:
+        errors.add(
+            "response_on",
+            f"The advice was circulated on {_day(circulated)}: advice received after that was not in it. "
+            "Change the day it was circulated first.",
+        )
     errors.raise_if_any()
     if invitation is None:
         invitation = ReviewInvitation(review=review, trust_id=review.trust_id)
@@ -127,7 +134,42 @@ def save_invitation(
     return invitation
 
 
-MEETING_FIELDS = ("attendees", "pupil_views", "parent_views", "other_views", "proposed_amendments", "recommendation")
+@transaction.atomic
+def record_advice_circulated(review: AnnualReview, *, circulated_on: dt.date) -> AnnualReview:
+    """The day the advice obtained went to everyone invited: reg. 20(4) is met by this, at least 2 weeks before
+    the meeting, and it cannot come before the advice it carried."""
+    _require_open(review)
+    errors = Errors()
+    _not_future(errors, "circulated_on", circulated_on, "The circulation")
+    requests = [i for i in review.invitations.all() if i.advice_due_on is not None]
+    received = [i for i in requests if i.response_on is not None]
+    if not received:
+        errors.add("circulated_on", "Record the advice received first: the circulation sends it to everyone invited.")
+    for invitation in received:
+        if invitation.response_on and invitation.response_on > circulated_on:
+            errors.add(
+                "circulated_on",
+                f"The advice of {invitation.name} arrived on {_day(invitation.response_on)}: it cannot have been "
+                "circulated before it arrived.",
+            )
+    errors.raise_if_any()
+    review.advice_circulated_on = circulated_on
+    review.save()
+    sync_review_deadlines(review)
+    return review
+
+
+MEETING_FIELDS = (
+    "attendees",
+    "pupil_views",
+    "parent_views",
+    "other_views",
+    "preparing_for_adulthood",
+    "proposed_amendments",
+    "recommendation",
+)
+# From Year 9 every review considers preparing for adulthood (reg. 20(6)).
+FROM_YEAR_9 = frozenset({"9", "10", "11", "12", "13"})
 
 
 @transaction.atomic
@@ -151,6 +193,11 @@ def record_meeting(
         errors.add("held_on", f"The report went on {_day(review.report_sent_on)}: the meeting came before it.")
     if not (fields.get("attendees") or "").strip():
         errors.add("attendees", "Record who came to the meeting.")
+    if plan.pupil.year_group in FROM_YEAR_9 and not (fields.get("preparing_for_adulthood") or "").strip():
+        errors.add(
+            "preparing_for_adulthood",
+            "From Year 9 every review considers preparing for adulthood (reg. 20(6)): record what was discussed.",
+        )
     outcomes = list(plan.outcomes.all())
     for outcome in outcomes:
         value, _ = progress.get(outcome.pk, ("", ""))
@@ -202,10 +249,18 @@ def send_report(review: AnnualReview, *, sent_on: dt.date) -> AnnualReview:
 
 
 @transaction.atomic
-def record_la_decision(review: AnnualReview, *, decision: str, decided_on: dt.date) -> AnnualReview:
-    """Keep or cease closes the review; amend leaves it open until the amended plan is recorded."""
+def record_la_decision(
+    review: AnnualReview, *, decision: str, decided_on: dt.date, proposals_sent_on: dt.date | None = None
+) -> AnnualReview:
+    """Keep or cease closes the review; amend leaves it open until the amended plan is recorded. The proposed
+    amendments, when they came with the decision, start the 8 weeks of the amended plan."""
     _require_open(review)
     errors = Errors()
+    if proposals_sent_on is not None:
+        if decision != LaDecision.AMEND:
+            errors.add("proposals_sent_on", "Proposed amendments come with a decision to amend.")
+        else:
+            _check_proposals(errors, review, proposals_sent_on)
     if decision not in LaDecision.values:
         errors.add("decision", "Choose keep, amend or cease.")
     if review.held_on is None:
@@ -217,7 +272,34 @@ def record_la_decision(review: AnnualReview, *, decision: str, decided_on: dt.da
     _not_future(errors, "decided_on", decided_on, "The decision")
     errors.raise_if_any()
     review.la_decision, review.la_decision_on = decision, decided_on
+    review.amendments_proposed_on = proposals_sent_on if decision == LaDecision.AMEND else None
     review.state = ReviewState.DECIDED if decision == LaDecision.AMEND else ReviewState.CLOSED
+    review.save()
+    sync_review_deadlines(review)
+    sync_plan_deadlines(review.ehc_plan)  # the review is complete with the LA's decision (s. 44(1))
+    return review
+
+
+def _check_proposals(errors: Errors, review: AnnualReview, proposals_sent_on: dt.date) -> None:
+    _not_future(errors, "proposals_sent_on", proposals_sent_on, "The proposals")
+    if review.held_on is not None and proposals_sent_on < review.held_on:
+        errors.add("proposals_sent_on", f"The LA proposes amendments after the meeting ({_day(review.held_on)}).")
+    if review.amended_plan_on is not None and proposals_sent_on > review.amended_plan_on:
+        errors.add("proposals_sent_on", "The proposals came before the amended plan.")
+
+
+@transaction.atomic
+def record_amendment_proposals(review: AnnualReview, *, proposals_sent_on: dt.date) -> AnnualReview:
+    """The day the LA sent its proposed amendments, when they came after the decision was recorded: the amended
+    plan is due 8 weeks from it, and proposals later than the 4-week decision are flagged."""
+    _require_open(review)
+    errors = Errors()
+    if review.la_decision != LaDecision.AMEND:
+        errors.add("proposals_sent_on", "Record the LA's decision to amend first.")
+    else:
+        _check_proposals(errors, review, proposals_sent_on)
+    errors.raise_if_any()
+    review.amendments_proposed_on = proposals_sent_on
     review.save()
     sync_review_deadlines(review)
     return review

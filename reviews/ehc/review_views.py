@@ -12,9 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from reviews import statutory
 from reviews.ehc import review_services, selectors, services
 from reviews.ehc.documents import REVIEW_REPORT
-from reviews.ehc.forms import AmendmentForm, DecisionForm, InvitationForm, MeetingForm, ReportSentForm, ScheduleForm
+from reviews.ehc.forms import (
+    AdviceCirculatedForm,
+    AmendmentForm,
+    DecisionForm,
+    InvitationForm,
+    MeetingForm,
+    ProposalsForm,
+    ReportSentForm,
+    ScheduleForm,
+)
 from reviews.ehc.models import AnnualReview, EhcPlan, ReviewInvitation
 from reviews.ehc.views import page, pdf, pupil_or_404
 from schools.http import TenantRequest
@@ -44,7 +54,7 @@ def review_new(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     pupil = pupil_or_404(request, pupil_uuid)
     plan = services.current_plan(pupil)
     require(request, "write", plan or EhcPlan(pupil=pupil, trust_id=pupil.trust_id))
-    initial = {"meeting_on": services.next_review_due(plan)} if plan else {}
+    initial = {"meeting_on": statutory.meeting_by(services.next_review_due(plan))} if plan else {}
     form = ScheduleForm(request.POST or None, initial=initial)
     saved = save_form(
         request,
@@ -54,7 +64,10 @@ def review_new(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
     )
     if saved is not None:
         return redirect("reviews:annual_review", review_uuid=saved.uuid)
-    due = f" (due by {services.next_review_due(plan):%-d %B %Y})" if plan else ""
+    due = ""
+    if plan:
+        complete_by = services.next_review_due(plan)
+        due = f" (meeting by {statutory.meeting_by(complete_by):%-d %B %Y}; complete by {complete_by:%-d %B %Y})"
     back = reverse("pupils:record", args=[pupil.uuid])
     title = f"Schedule the annual review{due}"
     return page(request, form, title=title, caption=pupil.display_name, back=back, button="Schedule")
@@ -147,6 +160,21 @@ def review_report_sent(request: TenantRequest, review_uuid: str) -> HttpResponse
 
 
 @tenant_required
+def review_advice_circulated(request: TenantRequest, review_uuid: str) -> HttpResponse:
+    review = _review(request, review_uuid, "write")
+    initial = {"circulated_on": review.advice_circulated_on or timezone.localdate()}
+    form = AdviceCirculatedForm(request.POST or None, initial=initial)
+    if save_form(
+        request,
+        form,
+        lambda data: review_services.record_advice_circulated(review, **data),
+        "Circulation of the advice recorded.",
+    ):
+        return redirect("reviews:annual_review", review_uuid=review.uuid)
+    return _review_page(request, review, form, "The advice was circulated", "Save")
+
+
+@tenant_required
 def review_decision(request: TenantRequest, review_uuid: str) -> HttpResponse:
     review = _review(request, review_uuid, "write")
     form = DecisionForm(request.POST or None)
@@ -155,6 +183,20 @@ def review_decision(request: TenantRequest, review_uuid: str) -> HttpResponse:
     ):
         return redirect("reviews:annual_review", review_uuid=review.uuid)
     return _review_page(request, review, form, "The LA's decision", "Save")
+
+
+@tenant_required
+def review_proposals(request: TenantRequest, review_uuid: str) -> HttpResponse:
+    review = _review(request, review_uuid, "write")
+    form = ProposalsForm(request.POST or None, initial={"proposals_sent_on": review.amendments_proposed_on})
+    if save_form(
+        request,
+        form,
+        lambda data: review_services.record_amendment_proposals(review, **data),
+        "Proposed amendments recorded: the amended plan is due 8 weeks from them.",
+    ):
+        return redirect("reviews:annual_review", review_uuid=review.uuid)
+    return _review_page(request, review, form, "The proposed amendments", "Save")
 
 
 @tenant_required

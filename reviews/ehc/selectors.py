@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pupils.models import Pupil
+from reviews import statutory
 from reviews.deadlines.models import Deadline, DeadlineState
 from reviews.deadlines.selectors import DEADLINE_RELATED
 from reviews.ehc.models import (
@@ -17,6 +18,7 @@ from reviews.ehc.models import (
     OutcomeProgress,
     ReviewState,
 )
+from reviews.ehc.review_steps import check_invitees
 from send import policy
 
 
@@ -43,7 +45,9 @@ def ehc_of_pupil(user: Any, pupil: Pupil) -> dict[str, Any]:
 
 
 def request_detail(request: EhcAssessmentRequest) -> dict[str, Any]:
+    draft = request.draft_sent_on
     return {
+        "draft_dates": list(statutory.draft_plan_dates(draft, request.school_consulted_on).values()) if draft else [],
         "deadlines": list(request.deadlines.select_related(*DEADLINE_RELATED)),
         "plans": list(request.plans.all()),
     }
@@ -78,11 +82,13 @@ def review_detail(review: AnnualReview) -> dict[str, Any]:
     plan = review.ehc_plan
     outcomes = list(plan.outcomes.all())
     progress = {p.outcome_id: p for p in OutcomeProgress.objects.filter(review=review)}
+    invitations = list(review.invitations.all())
     return {
         "plan": plan,
         "outcomes": outcomes,
         "outcome_rows": [(outcome, progress.get(outcome.pk)) for outcome in outcomes],
-        "invitations": list(review.invitations.all()),
+        "invitations": invitations,
+        "invitees": check_invitees(invitations, review.held_on or review.meeting_on),
         "deadlines": list(review.deadlines.select_related(*DEADLINE_RELATED).order_by("due_on", "pk")),
         "provision": list(plan.provision.select_related("outcome", "group__intervention")),
     }

@@ -75,10 +75,13 @@ REQUEST_FIELDS = (
     "sent_on",
     "received_on",
     "evidence_summary",
+    "la_responsible_on",
     "decision",
     "decided_on",
     "outcome",
     "outcome_on",
+    "draft_sent_on",
+    "school_consulted_on",
 )
 
 
@@ -119,6 +122,7 @@ def validate_request(pupil: Pupil, fields: Mapping[str, Any], request: EhcAssess
         errors.add("outcome", "The LA refused to assess: the outcome is a refusal.")
     if decided and outcome_on and outcome_on < decided and outcome != RequestOutcome.WITHDRAWN:
         errors.add("outcome_on", f"The outcome cannot come before the decision ({_day(decided)}).")
+    _check_draft(errors, fields, received)
     if outcome == RequestOutcome.OPEN:
         others = EhcAssessmentRequest.objects.filter(pupil=pupil, outcome=RequestOutcome.OPEN)
         if request is not None:
@@ -126,6 +130,31 @@ def validate_request(pupil: Pupil, fields: Mapping[str, Any], request: EhcAssess
         if others.exists():
             errors.add("received_on", "This pupil already has a request in progress: update that one.")
     errors.raise_if_any()
+
+
+def _check_draft(errors: Errors, fields: Mapping[str, Any], received: dt.date | None) -> None:
+    """The draft plan comes after the decision to assess and before the final plan; the school is consulted on
+    the draft; a draft means the LA is issuing a plan."""
+    draft, consulted = fields.get("draft_sent_on"), fields.get("school_consulted_on")
+    responsible, decided = fields.get("la_responsible_on"), fields.get("decided_on")
+    outcome, outcome_on = fields.get("outcome") or RequestOutcome.OPEN, fields.get("outcome_on")
+    _not_future(errors, "la_responsible_on", responsible, "The day the LA became responsible")
+    _not_future(errors, "draft_sent_on", draft, "The draft plan")
+    _not_future(errors, "school_consulted_on", consulted, "The consultation")
+    if consulted is not None and (draft is None or consulted < draft):
+        errors.add("school_consulted_on", "The LA consults the school on the draft plan: give the draft's date first.")
+    if draft is None:
+        return
+    if (fields.get("decision") or AssessDecision.PENDING) != AssessDecision.ASSESS:
+        errors.add("draft_sent_on", "A draft plan follows the LA's agreement to assess: record that decision.")
+    elif decided is not None and draft < decided:
+        errors.add("draft_sent_on", f"The draft cannot come before the decision to assess ({_day(decided)}).")
+    if received is not None and draft < received:
+        errors.add("draft_sent_on", f"The draft cannot come before the request was received ({_day(received)}).")
+    if outcome == RequestOutcome.PLAN_ISSUED and outcome_on is not None and draft > outcome_on:
+        errors.add("draft_sent_on", f"The final plan was issued on {_day(outcome_on)}: the draft came before it.")
+    if outcome == RequestOutcome.NO_PLAN:
+        errors.add("outcome", "A draft plan was sent, so the LA is issuing a plan: clear the draft's date, or say so.")
 
 
 @transaction.atomic
@@ -182,6 +211,9 @@ def validate_plan(
         received = request.received_on
         if fields.get("issued_on") is not None and fields["issued_on"] < received:
             errors.add("issued_on", f"The plan cannot be issued before its request was received ({_day(received)}).")
+        draft = request.draft_sent_on
+        if fields.get("issued_on") is not None and draft is not None and fields["issued_on"] < draft:
+            errors.add("issued_on", f"The draft plan was sent on {_day(draft)}: the final plan comes after it.")
     issued, reviewed = fields.get("issued_on"), fields.get("last_reviewed_on")
     months = fields.get("review_every_months")
     months = 12 if months is None else months
@@ -229,9 +261,16 @@ def validate_plan(
 
 @transaction.atomic
 def save_plan(
-    pupil: Pupil, plan: EhcPlan | None, *, by: Any, request: EhcAssessmentRequest | None = None, **fields: Any
+    pupil: Pupil,
+    plan: EhcPlan | None,
+    *,
+    by: Any,
+    request: EhcAssessmentRequest | None = None,
+    set_register_to_e: bool = False,
+    **fields: Any,
 ) -> EhcPlan:
-    """Record an issued EHC plan (from its request, when there was one) or change it; then its deadlines."""
+    """Record an issued EHC plan (from its request, when there was one) or change it; then its deadlines. A new
+    plan can set the pupil's register status to E in the same transaction (`set_register_to_e`)."""
     if plan is not None:
         _require_current(plan)
         fields = {name: fields.get(name, getattr(plan, name)) for name in PLAN_FIELDS}
@@ -261,6 +300,10 @@ def save_plan(
         request.save()
         sync_request_deadlines(request)
     sync_plan_deadlines(plan)
+    if set_register_to_e:
+        from reviews.ehc.register_services import set_register_to_ehc_plan
+
+        set_register_to_ehc_plan(plan, by=by)
     return plan
 
 
@@ -356,7 +399,9 @@ def record_amendment(
 
 
 @transaction.atomic
-def cease_plan(plan: EhcPlan, *, ceased_on: dt.date, reason: str) -> EhcPlan:
+def cease_plan(plan: EhcPlan, *, ceased_on: dt.date, reason: str, new_status: str = "", by: Any = None) -> EhcPlan:
+    """Closes its open deadlines; with `new_status` (asked on the page), the register follows in the same
+    transaction."""
     _require_current(plan)
     errors = Errors()
     _not_future(errors, "ceased_on", ceased_on, "The day the plan ceased")
@@ -369,6 +414,10 @@ def cease_plan(plan: EhcPlan, *, ceased_on: dt.date, reason: str) -> EhcPlan:
     plan.save()
     plan.reviews.exclude(state=ReviewState.CLOSED).update(state=ReviewState.CLOSED, updated_at=timezone.now())
     sync_plan_deadlines(plan)
+    if new_status:
+        from reviews.ehc.register_services import set_register_after_ceasing
+
+        set_register_after_ceasing(plan, status=new_status, by=by)
     return plan
 
 

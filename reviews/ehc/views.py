@@ -8,16 +8,26 @@ from typing import Any
 
 from django.forms import Form
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from provision.models import InterventionGroup
 from pupils.models import Pupil
-from reviews.ehc import selectors, services
+from reviews import statutory
+from reviews.deadlines.models import Deadline
+from reviews.ehc import exemption_services, selectors, services
 from reviews.ehc.documents import EVIDENCE_PACK
-from reviews.ehc.forms import AmendmentForm, CeaseForm, OutcomeForm, PlanForm, ProvisionForm, RequestForm
+from reviews.ehc.forms import (
+    AmendmentForm,
+    CeaseForm,
+    ExemptionForm,
+    OutcomeForm,
+    PlanForm,
+    ProvisionForm,
+    RequestForm,
+)
 from reviews.ehc.models import EhcAssessmentRequest, EhcOutcome, EhcPlan, EhcProvision
 from reviews.ehc.tasks import render_ehc_pdf
 from schools.http import TenantRequest
@@ -104,6 +114,30 @@ def request_detail(request: TenantRequest, request_uuid: str) -> HttpResponse:
 
 
 @tenant_required
+def request_exemption(request: TenantRequest, request_uuid: str, deadline_uuid: str) -> HttpResponse:
+    """Claim an exemption on one of the request's 6, 16 or 20 weeks (regs 5(4), 10(4), 13(3))."""
+    found = _request(request, request_uuid, "write")
+    deadline: Deadline = get_object_or_404(Deadline.objects.filter(request=found), uuid=deadline_uuid)
+    initial = {
+        "ground": deadline.exemption_ground,
+        "reason": deadline.exemption_reason,
+        "claimed_by": deadline.exemption_claimed_by,
+        "claimed_on": deadline.exemption_claimed_on or timezone.localdate(),
+    }
+    form = ExemptionForm(request.POST or None, initial=initial)
+    if save_form(
+        request,
+        form,
+        lambda data: exemption_services.claim_exemption(deadline, **data),
+        "Exemption recorded: the deadline shows it instead of a date to chase.",
+    ):
+        return redirect("reviews:ehc_request", request_uuid=found.uuid)
+    back = reverse("reviews:ehc_request", args=[found.uuid])
+    title = f"Claim an exemption: {deadline.get_kind_display()} ({deadline.exemption_regulation})"
+    return page(request, form, title=title, caption=found.pupil.display_name, back=back, button="Save")
+
+
+@tenant_required
 def request_edit(request: TenantRequest, request_uuid: str) -> HttpResponse:
     found = _request(request, request_uuid, "write")
     initial = {name: getattr(found, name) for name in services.REQUEST_FIELDS}
@@ -147,7 +181,8 @@ def plan_new(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
             "case_officer": from_request.case_officer,
             "issued_on": from_request.outcome_on,
         }
-    form = PlanForm(request.POST or None, initial=initial, documents=files_of(pupil))
+    offer = pupil.sen_status != "E"
+    form = PlanForm(request.POST or None, initial=initial, documents=files_of(pupil), offer_register=offer)
     saved = save_form(
         request,
         form,
@@ -175,6 +210,7 @@ def plan_detail(request: TenantRequest, plan_uuid: str) -> HttpResponse:
             "can_write": policy.can(request.user, "write", plan),
             "open_review": next((r for r in detail["reviews"] if r.is_open), None),
             "next_review_due": services.next_review_due(plan) if plan.is_current else None,
+            "next_meeting_by": statutory.meeting_by(services.next_review_due(plan)) if plan.is_current else None,
             "today": timezone.localdate(),
             **detail,
         },
@@ -248,7 +284,7 @@ def plan_cease(request: TenantRequest, plan_uuid: str) -> HttpResponse:
     if save_form(
         request,
         form,
-        lambda data: services.cease_plan(plan, **data),
+        lambda data: services.cease_plan(plan, by=request.user, **data),
         "The plan is recorded as ceased; its open deadlines are closed.",
     ):
         return redirect("reviews:ehc_plan", plan_uuid=plan.uuid)

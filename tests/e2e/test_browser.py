@@ -189,7 +189,8 @@ def test_a_teacher_writes_a_plan_and_the_senco_signs_it_off(browser, live_url):
 
 
 def test_the_assistant_senco_schedules_an_annual_review_through_to_the_report(page, live_url):
-    """From the statutory calendar to a pupil's EHC plan, then schedule the review (a date error first), invite,
+    """From the statutory calendar to a pupil's EHC plan, then schedule the review (a date error first), invite
+    (the required invitees not yet invited are listed), circulate the advice (before it arrived: an error first),
     record the meeting, prepare the report for the LA and record it as sent: axe on every page. The assistant
     SENCO (annual-review scheduling is theirs), who signs in nowhere else: a one-time code is accepted once, and
     the SENCO signs in twice before this within the same 30 seconds."""
@@ -224,9 +225,35 @@ def test_the_assistant_senco_schedules_an_annual_review_through_to_the_report(pa
     page.get_by_label("Party").select_option("parent")
     page.get_by_label("Name").fill("Mr and Mrs Example")
     page.get_by_label("Invitation sent on").fill(today)
+    page.get_by_label("Advice due by").fill(today)
+    page.get_by_label("Reply or advice received on").fill(today)
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
     assert "Mr and Mrs Example" in page.content()
+    # only the parents invited: the others required are listed as not invited
+    assert page.get_by_role("row", name="Social care Not invited").is_visible()
+    page.get_by_role("link", name="Invite or ask for advice").click()
+    page.wait_for_load_state()
+    page.get_by_label("Party").select_option("head")
+    page.get_by_label("Name").fill("Ms Head")
+    page.get_by_label("Invitation sent on").fill(today)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("row", name="The head or principal Not invited").count() == 0
+    assert page.get_by_role("row", name="An LA SEN officer Not invited").is_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="The advice was circulated").click()
+    page.wait_for_load_state()
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    page.get_by_label("The advice was circulated to everyone invited on").fill(yesterday)  # before it arrived
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.get_by_label("The advice was circulated to everyone invited on").fill(today)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "Circulation of the advice recorded" in page.content()
     page.get_by_role("link", name="Record the meeting").click()
     page.wait_for_load_state()
     check_accessibility(page)

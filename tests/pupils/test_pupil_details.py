@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from pupils.models import Pupil
-from pupils.upn import make_upn, validate_upn
+from pupils.upn import make_upn, upn_warning, validate_upn
 from send.tenancy import tenant_context
 from tests.conftest import client_for
 
@@ -25,7 +25,6 @@ def test_valid_upns_are_normalised(value):
         ("B80120000500", "13 characters; this one has 12"),
         ("A801200005001", "check letter is wrong: for these 12 characters it should be B"),
         ("B80120000I001", "without I, O and S"),
-        ("E000200005001", "known local authority number; 000"),
         ("X80120000A001", "Characters 2–12 must be digits"),
         ("", "13 characters; this one has 0"),
     ],
@@ -34,6 +33,32 @@ def test_invalid_upns_say_what_is_wrong(value, message):
     with pytest.raises(ValidationError) as raised:
         validate_upn(value)
     assert message in raised.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("la", "name"),
+    [
+        ("838", "Dorset, 2019"),
+        ("839", "BCP, 2019"),
+        ("940", "North Northamptonshire, 2021"),
+        ("942", "Cumberland, 2023"),
+        ("943", "Westmorland and Furness, 2023"),
+        ("670", "a Welsh LA"),
+        ("000", "unknown"),
+    ],
+)
+def test_no_valid_upn_is_refused_for_its_la_number(la, name):
+    upn = make_upn(la, "2001", 24, 5)
+    assert validate_upn(upn) == upn, name
+    assert (upn_warning(upn) is not None) == (la == "000")  # an unknown LA number is at most a warning
+    assert upn_warning(make_upn("801", "2001", 24, 5)) is None
+
+
+def test_the_check_letter_is_still_enforced_whatever_the_la_number():
+    upn = make_upn("943", "2001", 24, 5)
+    wrong = ("A" if upn[0] != "A" else "B") + upn[1:]
+    with pytest.raises(ValidationError, match="check letter is wrong"):
+        validate_upn(wrong)
 
 
 def test_a_temporary_upn_ending_in_a_letter_is_accepted():

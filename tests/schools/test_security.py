@@ -324,6 +324,7 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "access_request_uuid",
         "destruction_uuid",
         "hold_uuid",
+        "deadline_uuid",
         "action",
         "id",  # the API's object ids: UUIDs
         "section",

@@ -29,13 +29,20 @@ def test_ehc_needs_assessment_from_a_request_on_mon_15_sep_2025() -> None:
 
 
 def test_annual_review_of_a_plan_issued_10_mar_2025() -> None:
-    assert annual_review_deadlines(D(2025, 3, 10))["review_by"].date == D(2026, 3, 10)
+    # 12 months starting with the day the plan was made: the last day is the day before the anniversary
+    deadlines = annual_review_deadlines(D(2025, 3, 10))
+    assert deadlines["review_by"].date == D(2026, 3, 9)  # Mon 9 Mar 2026
+    assert deadlines["meeting_by"].date == D(2026, 2, 9)  # a planning date, 4 weeks before
+    assert "s. 44(1)" in deadlines["review_by"].rule and "reg. 18" not in deadlines["review_by"].rule
+    assert "Planning date" in deadlines["meeting_by"].rule
 
 
 def test_a_review_meeting_on_tue_3_feb_2026() -> None:
     deadlines = review_meeting_deadlines(D(2026, 2, 3))
     assert {name: d.date for name, d in deadlines.items()} == {
         "invitations_by": D(2026, 1, 20),
+        "advice_circulated_by": D(2026, 1, 20),  # circulated to everyone invited (reg. 20(4))
+        "advice_requests_by": D(2025, 12, 23),  # the reminder, 6 weeks before
         "report_by": D(2026, 2, 17),
         "la_decision_by": D(2026, 3, 3),
         "amended_plan_by": D(2026, 4, 28),

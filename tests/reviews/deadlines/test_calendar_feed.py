@@ -34,7 +34,7 @@ def test_the_calendar_feed_lists_the_persons_deadlines_by_its_secret_address(wor
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     body, events = _events(response.content)
-    assert "Annual review held: PA, Year 5" in {e["summary"] for e in events}
+    assert "Annual review complete (the LA's decision): PA, Year 5" in {e["summary"] for e in events}
     urls = " ".join(e["url"] for e in events)
     assert str(a.ehc_plan.uuid) in urls and str(a.annual_review.uuid) in urls
     assert a.pupils[2].legal_first_name not in body  # no pupil is named in a feed

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_scan_twice_gives_one_reminder_per_window_and_person(world: Any) -> None:
     a = world.a
-    day = dt.date(2026, 11, 10)  # review due 1 Dec: in the 4-week window; advice due 16 Nov: the 1-week window
+    day = dt.date(2026, 11, 10)  # review complete by 30 Nov: in the 4-week window; advice due 16 Nov: the 1-week window
     assert scan_statutory_trust(a.trust.pk, day.isoformat()) > 0
     assert scan_statutory_trust(a.trust.pk, day.isoformat()) == 0
     with tenant_context(a.trust.pk):
@@ -77,7 +77,7 @@ def test_digests_are_built_once_a_day_and_sent_once_with_a_stable_message_id(wor
     assert send_digests(a.trust.pk) == 0
     [message] = [m for m in mail.outbox if m.to == [a.users["senco"].email]]
     assert message.extra_headers["Message-ID"].startswith("<digest-")
-    assert "Annual review held" in message.body and "reg. 18" in message.body
+    assert "Annual review complete" in message.body and "s. 44(1)" in message.body
     # the pupil by initials and year group only, as in the calendar feed: e-mail leaves our hands
     assert "PA, Year 5" in message.body
     assert a.pupils[2].legal_first_name not in message.body, message.body

@@ -41,9 +41,8 @@ def test_a_request_puts_domain_md_worked_example_in_the_table_and_decisions_meet
     found = deadlines(a.trust, request=request)
     assert {k: d.due_on for k, d in found.items()} == {
         "decide_to_assess": dt.date(2025, 10, 27),
-        "notify_no_plan": dt.date(2026, 1, 5),
         "final_plan": dt.date(2026, 2, 2),
-    }
+    }  # "no plan" by Mon 5 Jan 2026 only once the LA decides, after assessing, not to issue one
     assert "reg. 13" in found["final_plan"].rule
     with tenant_context(a.trust.pk):
         ehc_services.save_request(
@@ -71,8 +70,8 @@ def test_a_request_puts_domain_md_worked_example_in_the_table_and_decisions_meet
         request.refresh_from_db()
     assert request.outcome == "plan_issued"
     found = deadlines(a.trust, request=request)
-    assert found["final_plan"].state == "met" and found["notify_no_plan"].state == "cancelled"
-    assert deadlines(a.trust, ehc_plan=plan)["review_by"].due_on == dt.date(2027, 1, 30)
+    assert found["final_plan"].state == "met" and "notify_no_plan" not in found
+    assert deadlines(a.trust, ehc_plan=plan)["review_by"].due_on == dt.date(2027, 1, 29)
 
 
 def test_an_annual_review_from_scheduling_to_the_amended_plan(world: Any) -> None:
@@ -82,11 +81,11 @@ def test_an_annual_review_from_scheduling_to_the_amended_plan(world: Any) -> Non
         plan = EhcPlan.objects.get(pk=a.ehc_plan.pk)
         ehc_services.save_plan(plan.pupil, plan, by=senco, phase_transfer_year=2027)
         review = AnnualReview.objects.get(pk=a.annual_review.pk)
-        assert review.due_by == dt.date(2026, 12, 1)
+        assert review.due_by == dt.date(2026, 11, 30)  # 12 months starting with 1 Dec 2025
         review_services.reschedule_review(review, meeting_on=dt.date(2026, 11, 20), is_phase_transfer=True)
     found = deadlines(a.trust, review=review)
     assert found["invitations_by"].due_on == dt.date(2026, 11, 6)
-    assert found["invitations_by"].state == "met"  # the invitation of 2 Nov
+    assert found["invitations_by"].state == "open"  # only the parent invited (2 Nov): not everyone required
     assert found["report_by"].due_on == dt.date(2026, 12, 4)
     assert found["la_decision_by"].due_on == dt.date(2026, 12, 18)
     assert found["advice_due"].state == "open"
@@ -103,6 +102,11 @@ def test_an_annual_review_from_scheduling_to_the_amended_plan(world: Any) -> Non
             response_on=dt.date(2026, 11, 12),
             response="We would like more speech therapy.",
         )
+        for party in ("head", "la", "health", "social_care"):
+            review_services.save_invitation(
+                review, None, party=party, name=party, email="", invited_on=dt.date(2026, 11, 2), advice_due_on=None
+            )
+        review_services.record_advice_circulated(review, circulated_on=dt.date(2026, 11, 13))
         review_services.record_meeting(
             review,
             held_on=dt.date(2026, 11, 20),
@@ -120,6 +124,8 @@ def test_an_annual_review_from_scheduling_to_the_amended_plan(world: Any) -> Non
     found = deadlines(a.trust, review=review)
     assert {k: d.state for k, d in found.items()} == {
         "invitations_by": "met",
+        "advice_requests_by": "met",
+        "advice_circulated_by": "met",
         "advice_due": "met",
         "report_by": "met",
         "la_decision_by": "met",
@@ -141,7 +147,7 @@ def test_an_annual_review_from_scheduling_to_the_amended_plan(world: Any) -> Non
     assert review.state == ReviewState.CLOSED
     assert deadlines(a.trust, review=review)["amended_plan_by"].state == "met"
     plan_deadlines = deadlines(a.trust, ehc_plan=plan, state="open")
-    assert plan_deadlines["review_by"].due_on == dt.date(2027, 11, 20)  # 12 months from this review
+    assert plan_deadlines["review_by"].due_on == dt.date(2027, 11, 19)  # 12 months starting with this review
     assert deadlines(a.trust, ehc_plan=plan, kind="transfer_plan_by")["transfer_plan_by"].state == "met"
     assert deadlines(a.trust, ehc_plan=plan, kind="transfer_meeting_by")["transfer_meeting_by"].state == "met"
 
@@ -161,15 +167,15 @@ def test_an_under_five_is_reviewed_on_their_own_cycle_until_they_turn_five(world
             review_every_months=6,
         )
         due = deadlines(a.trust, ehc_plan=plan)["review_by"]
-        assert (due.due_on, "Under 5" in due.rule) == (dt.date(2026, 9, 1), True)
+        assert (due.due_on, "under 5" in due.rule) == (dt.date(2026, 8, 31), True)
         plan.last_reviewed_on = dt.date(2026, 9, 1)  # reviewed; now 4 years 8 months
         plan.save()
         ehc_deadlines.sync_plan_deadlines(plan)
-        assert deadlines(a.trust, ehc_plan=plan, state="open")["review_by"].due_on == dt.date(2027, 3, 1)
+        assert deadlines(a.trust, ehc_plan=plan, state="open")["review_by"].due_on == dt.date(2027, 2, 28)
         plan.last_reviewed_on = dt.date(2027, 2, 1)  # now five: back to twelve months
         plan.save()
         ehc_deadlines.sync_plan_deadlines(plan)
-        assert deadlines(a.trust, ehc_plan=plan, state="open")["review_by"].due_on == dt.date(2028, 2, 1)
+        assert deadlines(a.trust, ehc_plan=plan, state="open")["review_by"].due_on == dt.date(2028, 1, 31)
 
 
 def test_phase_transfer_dates_move_back_to_the_last_school_day(world: Any) -> None:

@@ -82,8 +82,8 @@ def test_deadline_states_are_what_the_page_says(world: Any) -> None:
         .get(reverse("reviews:annual_review", kwargs={"review_uuid": world.a.annual_review.uuid}))
         .content.decode()
     )
-    assert "Review invitations and advice requests sent" in html
-    assert "Rule: Invitations and advice requests at least 2 weeks before the meeting (reg. 20)" in html
+    assert "Everyone required invited to the review" in html
+    assert "Rule: Everyone required (the parent or young person, the head, an LA SEN officer" in html
     assert DeadlineState.OPEN == "open"
     with tenant_context(world.a.trust.pk):
         assert Membership.objects.filter(role=Role.SENCO).exists()
