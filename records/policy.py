@@ -122,7 +122,7 @@ class _SencoOfThePupilsSchool(policy.Rule):
     def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
         roles = roles_of(user)
         if roles.is_send_lead:
-            return queryset
+            return queryset.filter(pupil__isnull=False)  # a destroyed pupil's rows are the destruction log's
         return queryset.filter(pupil__school_id__in=roles.schools_with(Role.SENCO))
 
     def can(self, user: Any, action: str, obj: Any) -> bool:

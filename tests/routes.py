@@ -268,7 +268,22 @@ def a_photo_of_pupil_0(world: World) -> None:
 
 
 # What a positive control adds first (in its test's own transaction) for the page to have something to show.
-PREPARE: dict[str, Callable[[World], None]] = {"pupils:photo": a_photo_of_pupil_0}
+def an_access_request_export(world: World) -> None:
+    """The subject access zip exists (the worker made it), so its download has something to give."""
+    from django.core.files.base import ContentFile
+
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.a.trust.pk):
+        found = access_request_of(world.a)
+        if not found.export:
+            found.export.save("export.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+
+
+PREPARE: dict[str, Callable[[World], None]] = {
+    "pupils:photo": a_photo_of_pupil_0,
+    "records:access_request_download": an_access_request_export,
+}
 
 
 def prepare(route: Route, world: World) -> None:

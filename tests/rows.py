@@ -39,6 +39,8 @@ def value_for(field: models.Field[Any, Any], made: dict[type[models.Model], mode
         return 1
     if isinstance(field, models.BooleanField):
         return False
+    if isinstance(field, models.FileField):
+        return "" if field.blank else f"rows/{uuid.uuid4().hex}.bin"
     if isinstance(field, models.JSONField):
         return {}
     if isinstance(field, models.CharField | models.TextField):
