@@ -3,7 +3,7 @@ that relate one value to another are the services' (their errors are shown on th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -66,8 +66,7 @@ class CareEventForm(ModelFieldsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kind = self.fields["kind"]
-        assert isinstance(kind, forms.ChoiceField)
+        kind = cast(forms.ChoiceField, self.fields["kind"])
         kind.choices = [(k, label) for k, label in CareEventKind.choices if k != CareEventKind.BECAME_LOOKED_AFTER]
 
 
@@ -151,8 +150,7 @@ class PppAllocationForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        year_field = self.fields["financial_year"]
-        assert isinstance(year_field, forms.ChoiceField)
+        year_field = cast(forms.ChoiceField, self.fields["financial_year"])
         year_field.choices = [(y, f"{y}–{(y + 1) % 100:02d}") for y in years]
 
 
