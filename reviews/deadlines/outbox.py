@@ -121,15 +121,12 @@ UPDATE {reminder} r SET digest_id = g.id
 """
 
 
-def scan_deadlines(today: dt.date, windows: Sequence[int] | None = None) -> int:
-    """Create the reminders of every open deadline that has entered a warning window, in the current trust.
-
-    Set-based: one statement, whatever the number of pupils. A deadline that enters several windows at once (it
-    was recorded late, or the scan did not run for a while) gives one reminder, for the nearest window."""
+def scan_params(trust_id: int, today: dt.date, windows: Sequence[int] | None = None) -> dict[str, Any]:
+    """The parameters of SCAN (the benchmark sends the same statement bare, with the same parameters)."""
     windows = tuple(windows or warning_windows())
     school_windows = tuple(sorted(set(settings.PLAN_REVIEW_REMINDER_DAYS)))
-    params: dict[str, Any] = {
-        "trust": require_trust_id(),
+    return {
+        "trust": trust_id,
         "today": today,
         "windows": list(windows),
         "school_windows": list(school_windows),
@@ -142,6 +139,14 @@ def scan_deadlines(today: dt.date, windows: Sequence[int] | None = None) -> int:
         "designated_role": Role.DESIGNATED_TEACHER.value,
         "pep_kinds": [str(kind) for kind in PEP_KINDS],
     }
+
+
+def scan_deadlines(today: dt.date, windows: Sequence[int] | None = None) -> int:
+    """Create the reminders of every open deadline that has entered a warning window, in the current trust.
+
+    Set-based: one statement, whatever the number of pupils. A deadline that enters several windows at once (it
+    was recorded late, or the scan did not run for a while) gives one reminder, for the nearest window."""
+    params = scan_params(require_trust_id(), today, windows)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(table_sql(SCAN), params)
         return int(cursor.rowcount)

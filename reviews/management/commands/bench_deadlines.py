@@ -39,14 +39,13 @@ from reviews.apdr.selectors import REVIEW_WINDOW
 from reviews.apdr.tasks import scan_trust
 from reviews.bench_trust import SCANNED_STATES, BenchTrustBuilder
 from reviews.deadlines import outbox
-from reviews.deadlines.models import CLASS_TEACHER_KINDS, SCHOOL_KINDS, Deadline, DeadlineState, Digest, Reminder
+from reviews.deadlines.models import Deadline, DeadlineState, Digest, Reminder
 from reviews.deadlines.services import FOLLOW_PUPILS, table_sql
 from reviews.deadlines.tasks import scan_statutory_trust
 from reviews.ehc.models import AnnualReview, EhcPlan, ReviewInvitation
 from schools.models import (
     ClassStaff,
     Membership,
-    Role,
     User,
 )
 from send import bench
@@ -193,25 +192,12 @@ class Command(BaseCommand):
     def bare_statutory(self, trust_id: int, today: dt.date) -> float:
         """The scan's own statements (plan review deadlines brought up to date, reminders, digests), sent straight
         to the database in one transaction: what is left of the task without Python, Celery and the ORM."""
-        windows = outbox.warning_windows()
-        school_windows = sorted(set(settings.PLAN_REVIEW_REMINDER_DAYS))
         sync = {
             "trust": trust_id,
             "rule": apdr_deadlines.PLAN_REVIEW_RULE,
             "open_states": list(apdr_deadlines.OPEN_PLAN_STATES),
         }
-        scan = {
-            "trust": trust_id,
-            "today": today,
-            "windows": list(windows),
-            "school_windows": school_windows,
-            "widest": max((*windows, *school_windows)),
-            "lead_roles": [Role.SENCO.value, Role.ASSISTANT_SENCO.value],
-            "senco_role": Role.SENCO.value,
-            "teacher_role": Role.CLASS_TEACHER.value,
-            "teacher_kinds": [str(k) for k in (*CLASS_TEACHER_KINDS, *SCHOOL_KINDS)],
-            "school_kinds": [str(k) for k in SCHOOL_KINDS],
-        }
+        scan = outbox.scan_params(trust_id, today)
         day = {"trust": trust_id, "day": today}
         statements: list[bench.Statement] = [
             ("BEGIN", {}),
