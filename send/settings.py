@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "pupils",
     "provision",
     "reviews",
+    "reports",
 ]
 
 MIDDLEWARE = [

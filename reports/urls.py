@@ -1,0 +1,13 @@
+from django.urls import path
+
+from reports import views
+from reports.todo import LISTS
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("summary/", views.register_summary, name="summary"),
+    # one address per to-do list (no argument: each is a plain page in the route sweeps)
+    *(path(f"to-do/{todo.slug}/", views.todo_list, {"item": todo.slug}, name=todo.url_name) for todo in LISTS),
+]
