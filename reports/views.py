@@ -51,8 +51,6 @@ def todo_list(request: TenantRequest, item: str) -> HttpResponse:
 def register_summary(request: TenantRequest) -> HttpResponse:
     """Aggregate register figures by school, for governors and leaders."""
     require(request, "view_reports", request.tenant.trust)
-    return render(
-        request,
-        "reports/summary.html",
-        {"rows": summary.register_summary(request.user), "threshold": summary.SUPPRESS_BELOW},
-    )
+    rows, total = summary.register_summary(request.user)
+    context = {"rows": rows, "total": total, "threshold": summary.SUPPRESS_BELOW, "round_to": summary.ROUND_TO}
+    return render(request, "reports/summary.html", context)
