@@ -3,10 +3,17 @@ schools.landing, so that the apps below never import this one)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
+
+from reports.models import GovernorVisit
 from schools.landing import register_landing
-from schools.models import Role
+from schools.models import Role, School
 from schools.policy import PUPIL_ROLES, register_trust_action
-from schools.selectors import Roles
+from schools.selectors import Roles, roles_of
+from send import policy
+from send.tenancy import current_trust_id
 
 HOME_ROLES = (Role.SENCO, Role.ASSISTANT_SENCO)
 
@@ -26,3 +33,46 @@ def reads_figures_only(roles: Roles) -> bool:
 register_trust_action("view_senco_home", keeps_the_senco_home)
 register_landing("reports:home", keeps_the_senco_home)
 register_landing("reports:summary", reads_figures_only)
+
+
+VISIT_READERS = (Role.GOVERNOR, Role.HEADTEACHER, Role.SENCO, Role.ASSISTANT_SENCO)
+VISIT_WRITERS = (Role.GOVERNOR, Role.SENCO)
+
+
+@policy.register(GovernorVisit)
+class GovernorVisitRule(policy.Rule):
+    """`view`: the school's governors, head, SENCO and assistant SENCO, and the trust SEND lead. `write` (record a
+    visit): the school's governor (the SEN governor) or SENCO, and the trust SEND lead."""
+
+    actions = ("view", "write")
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if action not in self.actions:
+            return queryset.none()
+        if roles.is_send_lead:
+            return queryset
+        return queryset.filter(
+            school_id__in=roles.schools_with(*(VISIT_READERS if action == "view" else VISIT_WRITERS))
+        )
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id():
+            return False
+        roles = roles_of(user)
+        wanted = VISIT_READERS if action == "view" else VISIT_WRITERS
+        return action in self.actions and (roles.is_send_lead or roles.at_school(obj.school_id, *wanted))
+
+
+def keeps_visits(roles: Roles) -> bool:
+    """Who opens the visits page: anyone who reads a school's visits."""
+    return roles.is_send_lead or bool(roles.schools_with(*VISIT_READERS))
+
+
+register_trust_action("view_governor_visits", keeps_visits)
+
+
+def schools_recording_visits(user: Any, schools: QuerySet[School]) -> QuerySet[School]:
+    """The schools for which the user may record a governor's visit."""
+    roles = roles_of(user)
+    return schools if roles.is_send_lead else schools.filter(pk__in=roles.schools_with(*VISIT_WRITERS))

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from reports.models import GovernorVisit
+from schools.models import School
+from send.forms import ModelFieldsForm
+
+
+class GovernorVisitForm(ModelFieldsForm):
+    """The school is one of those the user records visits for: any other (or another trust's) is a field error."""
+
+    model = GovernorVisit
+    model_fields = ("visited_on", "focus", "what_they_saw", "questions", "actions")
+    school = forms.ChoiceField()
+
+    def __init__(self, *args: Any, schools: list[School], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schools = {str(s.uuid): s for s in schools}
+        school_field = self.fields["school"]
+        assert isinstance(school_field, forms.ChoiceField)
+        school_field.choices = [(key, s.name) for key, s in self._schools.items()]
+        self.order_fields(["school", *self.model_fields])
+
+    def clean_school(self) -> School:
+        return self._schools[self.cleaned_data["school"]]
