@@ -6,7 +6,7 @@ from django import forms
 
 from reports.models import GovernorVisit
 from schools.models import School
-from send.forms import ModelFieldsForm
+from send.forms import DateInput, ModelFieldsForm
 
 
 class GovernorVisitForm(ModelFieldsForm):
@@ -26,3 +26,17 @@ class GovernorVisitForm(ModelFieldsForm):
 
     def clean_school(self) -> School:
         return self._schools[self.cleaned_data["school"]]
+
+
+class PeriodForm(forms.Form):
+    """A report's period: both dates, the end not before the start."""
+
+    starts_on = forms.DateField(label="From", widget=DateInput())
+    ends_on = forms.DateField(label="To", widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The period must end on or after the day it starts.")
+        return data

@@ -76,3 +76,19 @@ def schools_recording_visits(user: Any, schools: QuerySet[School]) -> QuerySet[S
     """The schools for which the user may record a governor's visit."""
     roles = roles_of(user)
     return schools if roles.is_send_lead else schools.filter(pk__in=roles.schools_with(*VISIT_WRITERS))
+
+
+HEAD_REPORT_READERS = (Role.HEADTEACHER, Role.SENCO, Role.ASSISTANT_SENCO)
+
+
+def reads_head_reports(roles: Roles) -> bool:
+    """Exact figures per school: the head, SENCO and assistant SENCO of the school, and the trust SEND lead."""
+    return roles.is_send_lead or bool(roles.schools_with(*HEAD_REPORT_READERS))
+
+
+def head_report_schools(user: Any, schools: QuerySet[School]) -> QuerySet[School]:
+    roles = roles_of(user)
+    return schools if roles.is_send_lead else schools.filter(pk__in=roles.schools_with(*HEAD_REPORT_READERS))
+
+
+register_trust_action("view_head_report", reads_head_reports)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views, visit_views
+from reports import head_views, views, visit_views
 from reports.todo import LISTS
 
 app_name = "reports"
@@ -8,6 +8,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.home, name="home"),
     path("summary/", views.register_summary, name="summary"),
+    path("head/", head_views.head, name="head"),
     path("governor-visits/", visit_views.visits, name="visits"),
     path("governor-visits/<uuid:visit_uuid>/", visit_views.visit_detail, name="visit"),
     # one address per to-do list (no argument: each is a plain page in the route sweeps)
