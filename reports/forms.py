@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from reports.models import GovernorVisit
-from schools.models import School
+from schools.models import School, SchoolYear
 from send.forms import DateInput, ModelFieldsForm
 
 
@@ -40,3 +40,26 @@ class PeriodForm(forms.Form):
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The period must end on or after the day it starts.")
         return data
+
+
+class BudgetForm(forms.Form):
+    """A school and school year among the user's, and an amount of zero or more (the service checks it too)."""
+
+    school = forms.ChoiceField()
+    school_year = forms.ChoiceField()
+    amount = forms.DecimalField(label="Notional SEN budget (£)", max_digits=10, decimal_places=2)
+
+    def __init__(self, *args: Any, schools: list[School], years: list[SchoolYear], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schools = {str(s.uuid): s for s in schools}
+        self._years = {str(y.pk): y for y in years}
+        school_field, year_field = self.fields["school"], self.fields["school_year"]
+        assert isinstance(school_field, forms.ChoiceField) and isinstance(year_field, forms.ChoiceField)
+        school_field.choices = [(k, s.name) for k, s in self._schools.items()]
+        year_field.choices = [(k, y.name) for k, y in self._years.items()]
+
+    def clean_school(self) -> School:
+        return self._schools[self.cleaned_data["school"]]
+
+    def clean_school_year(self) -> SchoolYear:
+        return self._years[self.cleaned_data["school_year"]]

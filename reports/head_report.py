@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from provision.selectors import funding_label, provision_map
 from pupils.models import YEAR_GROUP_LABELS, Gender, Pupil, PupilNeed, RegisterChange, SenStatus
+from reports.models import NotionalSenBudget
 from reviews.apdr.models import Plan, PlanState
 from reviews.deadlines.models import PEP_KINDS, SCHOOL_KINDS, Deadline, DeadlineState
-from schools.models import School
+from schools.models import School, SchoolYear
 
 ON_REGISTER = ("K", "E", "A", "P", "S")  # today's statuses and the pre-2014 ones kept as history
 FLAGS = (
@@ -40,6 +43,7 @@ class HeadReport:
     sen_support: int
     with_active_plan: int
     timeliness: dict[str, int]  # met on time, met late, overdue, not yet due, no longer needed
+    spend: Spend | None = None
 
     def rows(self) -> list[tuple[str, str, int]]:
         """Every figure as (section, figure, pupils): the CSV, and one table per section on the page."""
@@ -57,6 +61,16 @@ class HeadReport:
         out += [("Statutory steps due in the period", label, n) for label, n in self.timeliness.items()]
         return out
 
+    def money_rows(self) -> list[tuple[str, str, str]]:
+        """Provision spend in the period by funding source, and the notional budget (section, figure, pounds)."""
+        if self.spend is None:
+            return []
+        out = [("Provision spend by funding source", label, f"{cost:.2f}") for label, cost in self.spend.by_source]
+        out.append(("Provision spend by funding source", "Total", f"{self.spend.total:.2f}"))
+        budget = "not entered" if self.spend.budget is None else f"{self.spend.budget:.2f}"
+        out.append(("Notional SEN budget", self.spend.year or "no school year", budget))
+        return out
+
 
 def _needs(on_register: Any, rank: int) -> list[tuple[str, int]]:
     rows = (
@@ -68,7 +82,29 @@ def _needs(on_register: Any, rank: int) -> list[tuple[str, int]]:
     return [(row["need_type__label"], row["n"]) for row in rows]
 
 
-def head_report(school: School, starts_on: dt.date, ends_on: dt.date) -> HeadReport:
+@dataclass(frozen=True)
+class Spend:
+    by_source: list[tuple[str, Decimal]]
+    total: Decimal
+    year: str
+    budget: Decimal | None
+
+
+def spend_by_funding(user: Any, school: School, starts_on: dt.date, ends_on: dt.date) -> Spend:
+    """The provision map's cost in the period by funding source (provision's own costing), and the notional SEN
+    budget entered for the school year the period starts in."""
+    provision = provision_map(user, (starts_on, ends_on), school_id=school.pk)
+    year = SchoolYear.objects.filter(starts_on__lte=starts_on, ends_on__gte=starts_on).first()
+    budget = NotionalSenBudget.objects.filter(school=school, school_year=year).first() if year else None
+    return Spend(
+        by_source=[(label, cost) for label, _, cost in provision.totals_by(funding_label)],
+        total=provision.total,
+        year=year.name if year else "",
+        budget=budget.amount if budget else None,
+    )
+
+
+def head_report(school: School, starts_on: dt.date, ends_on: dt.date, spend: Spend | None = None) -> HeadReport:
     """The register as it stands today; movement, plans and statutory steps within the period."""
     on_roll = Pupil.objects.filter(school=school, leaving_date__isnull=True)
     by_status = {r["sen_status"]: r["n"] for r in on_roll.values("sen_status").annotate(n=Count("pk"))}
@@ -116,6 +152,7 @@ def head_report(school: School, starts_on: dt.date, ends_on: dt.date) -> HeadRep
         moved_off=moved["off"],
         sen_support=coverage["total"],
         with_active_plan=coverage["planned"],
+        spend=spend,
         timeliness={
             "Met on time": timeliness["on_time"],
             "Met late": timeliness["late"],

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reports.forms import PeriodForm
-from reports.head_report import head_report
+from reports.head_report import head_report, spend_by_funding
 from reports.policy import head_report_schools
 from schools.http import TenantRequest
 from schools.models import School
@@ -55,16 +55,29 @@ def head(request: TenantRequest) -> HttpResponse:
     else:
         starts_on = form.cleaned_data["starts_on"] if given else school_year_start
         ends_on = form.cleaned_data["ends_on"] if given else today
-        report = head_report(school, starts_on, ends_on)
+        report = head_report(
+            school, starts_on, ends_on, spend=spend_by_funding(request.user, school, starts_on, ends_on)
+        )
     if report is not None and request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="send-report-{school.urn}-{starts_on}-{ends_on}.csv"'
         writer = csv.writer(response)
         writer.writerow(["section", "figure", "pupils"])
         writer.writerows(report.rows())
+        writer.writerows(report.money_rows())
         return response
     sections: dict[str, list[tuple[str, int]]] = {}
     for section, label, n in report.rows() if report else []:
         sections.setdefault(section, []).append((label, n))
-    context = {"form": form, "schools": schools, "school": school, "report": report, "sections": sections}
+    money: dict[str, list[tuple[str, str]]] = {}
+    for section, label, pounds in report.money_rows() if report else []:
+        money.setdefault(section, []).append((label, pounds))
+    context = {
+        "form": form,
+        "schools": schools,
+        "school": school,
+        "report": report,
+        "sections": sections,
+        "money": money,
+    }
     return render(request, "reports/head.html", context)

@@ -28,3 +28,24 @@ class GovernorVisit(TenantModel, PublicIdModel):
 
     def __str__(self) -> str:
         return f"Visit of {self.visited_on:%d %b %Y}: {self.focus}"
+
+
+@pghistory.track()
+class NotionalSenBudget(TenantModel, PublicIdModel):
+    """The notional SEN budget a school enters for a school year: what the headteacher's report sets provision
+    spend against."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey("schools.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    amount = models.DecimalField("Notional SEN budget (£)", max_digits=10, decimal_places=2)
+    updated_by = models.ForeignKey("schools.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trust", "school", "school_year"], name="notional_budget_once_a_year"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="notional_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} for {self.school_year}"

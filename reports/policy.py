@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from reports.models import GovernorVisit
+from reports.models import GovernorVisit, NotionalSenBudget
 from schools.landing import register_landing
 from schools.models import Role, School
 from schools.policy import PUPIL_ROLES, register_trust_action
@@ -92,3 +92,36 @@ def head_report_schools(user: Any, schools: QuerySet[School]) -> QuerySet[School
 
 
 register_trust_action("view_head_report", reads_head_reports)
+
+
+@policy.register(NotionalSenBudget)
+class NotionalSenBudgetRule(policy.Rule):
+    """`view`: whoever reads the school's head report. `write` (enter the budget): the school's head or SENCO, and
+    the trust SEND lead."""
+
+    actions = ("view", "write")
+
+    def _roles(self, action: str) -> tuple[str, ...]:
+        return HEAD_REPORT_READERS if action == "view" else BUDGET_WRITERS
+
+    def visible(self, user: Any, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        roles = roles_of(user)
+        if action not in self.actions:
+            return queryset.none()
+        return (
+            queryset if roles.is_send_lead else queryset.filter(school_id__in=roles.schools_with(*self._roles(action)))
+        )
+
+    def can(self, user: Any, action: str, obj: Any) -> bool:
+        if obj.trust_id != current_trust_id() or action not in self.actions:
+            return False
+        roles = roles_of(user)
+        return roles.is_send_lead or roles.at_school(obj.school_id, *self._roles(action))
+
+
+BUDGET_WRITERS = (Role.HEADTEACHER, Role.SENCO)
+
+
+def budget_schools(user: Any, schools: QuerySet[School]) -> QuerySet[School]:
+    roles = roles_of(user)
+    return schools if roles.is_send_lead else schools.filter(pk__in=roles.schools_with(*BUDGET_WRITERS))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import head_views, views, visit_views
+from reports import budget_views, head_views, views, visit_views
 from reports.todo import LISTS
 
 app_name = "reports"
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("summary/", views.register_summary, name="summary"),
     path("head/", head_views.head, name="head"),
+    path("budget/", budget_views.budget, name="budget"),
     path("governor-visits/", visit_views.visits, name="visits"),
     path("governor-visits/<uuid:visit_uuid>/", visit_views.visit_detail, name="visit"),
     # one address per to-do list (no argument: each is a plain page in the route sweeps)
