@@ -125,3 +125,6 @@ BUDGET_WRITERS = (Role.HEADTEACHER, Role.SENCO)
 def budget_schools(user: Any, schools: QuerySet[School]) -> QuerySet[School]:
     roles = roles_of(user)
     return schools if roles.is_send_lead else schools.filter(pk__in=roles.schools_with(*BUDGET_WRITERS))
+
+
+register_trust_action("view_trust_report", lambda roles: roles.is_send_lead)

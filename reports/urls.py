@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("summary/", views.register_summary, name="summary"),
     path("head/", head_views.head, name="head"),
+    path("trust/", views.trust_report, name="trust"),
     path("budget/", budget_views.budget, name="budget"),
     path("governor-visits/", visit_views.visits, name="visits"),
     path("governor-visits/<uuid:visit_uuid>/", visit_views.visit_detail, name="visit"),

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reports import selectors, summary, todo
+from reports.trust_report import side_by_side as trust_report_measures
 from schools.http import TenantRequest
 from schools.models import School
 from send.shortcuts import require, tenant_required
@@ -54,3 +55,12 @@ def register_summary(request: TenantRequest) -> HttpResponse:
     rows, total = summary.register_summary(request.user)
     context = {"rows": rows, "total": total, "threshold": summary.SUPPRESS_BELOW, "round_to": summary.ROUND_TO}
     return render(request, "reports/summary.html", context)
+
+
+@tenant_required
+def trust_report(request: TenantRequest) -> HttpResponse:
+    """Every school side by side with the trust total (the trust SEND lead); each school opens its own report."""
+    require(request, "view_trust_report", request.tenant.trust)
+    schools = list(selectors.home_schools(request.user))
+    rows, total = trust_report_measures(schools, timezone.localdate())
+    return render(request, "reports/trust.html", {"rows": rows, "total": total})
