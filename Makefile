@@ -84,7 +84,7 @@ test: deps services db browser
 
 # Security scans: bandit on our code, pip-audit on the locked dependencies.
 audit: $(VENV)/.installed
-	$(VENV)/bin/bandit -r send schools pupils provision reviews records scripts -q -x '*/migrations/*'
+	$(VENV)/bin/bandit -r send schools pupils provision reviews records reports scripts -q -x '*/migrations/*'
 	$(PY) scripts/audit_dependencies.py
 
 # Each page and the API beside the bare SQL of the same rows (see send/bench.py): the register and its CSV at

@@ -1,4 +1,6 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
+from django.views.generic import RedirectView
 
 from pupils import passport_views, switch_views, views
 
@@ -6,7 +8,8 @@ app_name = "pupils"
 
 urlpatterns = [
     path("", views.register, name="register"),
-    path("summary/", views.register_summary, name="summary"),
+    # moved to reports/: the old address (and name) still leads there
+    path("summary/", login_required(RedirectView.as_view(pattern_name="reports:summary")), name="summary"),
     path("export.csv", views.register_csv, name="register_csv"),
     path("new/", views.pupil_create, name="create"),
     path("not-matched/", switch_views.not_matched, name="not_matched"),

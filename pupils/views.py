@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pupils import exports, extensions, passports, records, relink, reports, selectors, services
+from pupils import exports, extensions, passports, records, relink, selectors, services
 from pupils.forms import FlagForm, PupilForm, RegisterEntryForm
 from pupils.models import NeedType, Pupil, SenStatus
 from schools.http import TenantRequest
@@ -102,17 +102,6 @@ def pupil_record(request: TenantRequest, pupil_uuid: str) -> HttpResponse:
         "extra_sections": extensions.record_sections(request.user, pupil),
     }
     return render(request, "pupils/record.html", context)
-
-
-@tenant_required
-def register_summary(request: TenantRequest) -> HttpResponse:
-    if not policy.can(request.user, "view_reports", request.tenant.trust):
-        raise PermissionDenied
-    return render(
-        request,
-        "pupils/summary.html",
-        {"rows": reports.register_summary(request.user), "threshold": reports.SUPPRESS_BELOW},
-    )
 
 
 @tenant_required

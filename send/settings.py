@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "provision",
     "reviews",
     "records",
+    "reports",
 ]
 
 MIDDLEWARE = [

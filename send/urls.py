@@ -62,6 +62,7 @@ urlpatterns = [
     path("provision/", include("provision.urls")),
     path("reviews/", include("reviews.urls")),
     path("records/", include("records.urls")),
+    path("reports/", include("reports.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

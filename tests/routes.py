@@ -183,6 +183,23 @@ def _file(world: TrustWorld) -> Any:
     return world.file.uuid
 
 
+def visit_of(world: TrustWorld) -> Any:
+    """A governor's visit of the world's first school, made afresh in the asking test's transaction (a cached one
+    would be rolled back with the first test that made it)."""
+
+    from reports.visit_services import record_governor_visit
+    from send.tenancy import tenant_context
+
+    with tenant_context(world.trust.pk):
+        return record_governor_visit(
+            world.school,
+            by=world.users["governor"],
+            visited_on=dt.date(2026, 11, 20),
+            focus=f"Provision maps at {world.trust.name}",
+            what_they_saw="The provision map and its costs",
+        )
+
+
 # How to fill each URL argument of the pages with an object of a given trust.
 FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "school_uuid": lambda w: w.school.uuid,
@@ -217,6 +234,7 @@ FILLERS: dict[str, Callable[[TrustWorld], Any]] = {
     "destruction_uuid": lambda w: destruction_review_of(w).uuid,
     "hold_uuid": lambda w: legal_hold_of(w).uuid,
     "deadline_uuid": lambda w: request_deadline_of(w).uuid,
+    "visit_uuid": lambda w: visit_of(w).uuid,
 }
 
 # Where an argument's name means another kind of object on some routes.

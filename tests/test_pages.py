@@ -53,15 +53,15 @@ class TestSignIn:
 @pytest.mark.parametrize(
     ("role", "target"),
     [
-        ("lead", "pupils:register"),
-        ("senco", "pupils:register"),
-        ("assistant", "pupils:register"),
+        ("lead", "reports:home"),
+        ("senco", "reports:home"),
+        ("assistant", "reports:home"),
         ("dt", "reviews:pep_home"),
         ("teacher", "pupils:register"),
         ("ta", "pupils:register"),
         ("head", "pupils:register"),
         ("admin", "schools:admin_home"),
-        ("governor", "pupils:summary"),
+        ("governor", "reports:summary"),
     ],
 )
 def test_home_sends_each_role_where_it_works(world, role, target):
@@ -277,7 +277,7 @@ class TestRegister:
 
     def test_the_governor_sees_suppressed_aggregates_and_no_names(self, world):
         client = client_for(world.a.users["governor"])
-        page = client.get(reverse("pupils:summary")).content.decode()
+        page = client.get(reverse("reports:summary")).content.decode()
         assert "&lt;5" in page or "<5" in page
         assert "Pupil0" not in page
         assert client.get(reverse("pupils:register")).status_code == 200
@@ -318,7 +318,7 @@ def count_queries(client: Client, url: str) -> int:
         ("teacher", "pupils:register"),
         ("admin", "schools:staff_list"),
         ("admin", "schools:admin_home"),
-        ("governor", "pupils:summary"),
+        ("governor", "reports:summary"),
         ("senco", "switch"),
     ],
 )

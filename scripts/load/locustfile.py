@@ -100,7 +100,7 @@ class Senco(HttpUser):
 
     @task(1)
     def summary(self) -> None:
-        self.client.get("/pupils/summary/", name="summary")
+        self.client.get("/reports/summary/", name="summary")
 
 
 class Mis(HttpUser):

@@ -32,8 +32,9 @@ def test_the_switcher_and_summary_pages(page, live_url):
     sign_in(page, live_url, "lead@oakfield.example")
     page.goto(f"{live_url}/switch/")
     check_accessibility(page)
-    page.goto(f"{live_url}/pupils/summary/")
-    check_accessibility(page)
+    for path in ("summary/", "", "to-do/follow-ups/", "head/", "trust/", "governor-visits/", "budget/"):
+        page.goto(f"{live_url}/reports/{path}")
+        check_accessibility(page)
 
 
 def test_trust_admin_pages_and_a_form_with_errors(page, live_url):
@@ -67,7 +68,7 @@ def test_trust_admin_pages_and_a_form_with_errors(page, live_url):
 
 def test_a_governor_sees_figures_not_names(page, live_url):
     sign_in(page, live_url, "governor@oakfield.example")
-    assert page.url.endswith("/pupils/summary/")
+    assert page.url.endswith("/reports/summary/")
     check_accessibility(page)
 
 

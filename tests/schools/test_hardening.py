@@ -135,7 +135,7 @@ class TestEndingSessions:
         sign_in(stale, governor.email)
         SignIn.objects.filter(user=governor).update(session_key="not-the-live-key")  # the old bug's state
         client_for(governor).post(reverse("sign_out_everywhere"))
-        response = stale.get(reverse("pupils:summary"))
+        response = stale.get(reverse("reports:summary"))
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 

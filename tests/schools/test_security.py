@@ -242,10 +242,10 @@ class TestSessions:
         laptop, phone = Client(), Client()
         sign_in(laptop, email)
         sign_in(phone, email)
-        assert phone.get(reverse("pupils:summary")).status_code == 200
+        assert phone.get(reverse("reports:summary")).status_code == 200
         laptop.post(reverse("sign_out_everywhere"))
-        assert phone.get(reverse("pupils:summary")).url.startswith(reverse("login"))
-        assert laptop.get(reverse("pupils:summary")).url.startswith(reverse("login"))
+        assert phone.get(reverse("reports:summary")).url.startswith(reverse("login"))
+        assert laptop.get(reverse("reports:summary")).url.startswith(reverse("login"))
 
     def test_a_role_change_signs_the_person_out_everywhere(self, world, django_capture_on_commit_callbacks):
         ta = world.a.users["governor"]
@@ -259,7 +259,7 @@ class TestSessions:
 
 
 class TestHeaders:
-    PAGES = ["login", "password_reset", "home", "pupils:register", "pupils:summary", "account", "switch"]
+    PAGES = ["login", "password_reset", "home", "pupils:register", "reports:summary", "account", "switch"]
 
     @pytest.mark.parametrize("name", PAGES)
     def test_every_page_has_a_strict_csp_and_the_security_headers(self, world, name):
@@ -325,6 +325,7 @@ def test_urls_never_carry_a_pupil_name_upn_or_email(world):
         "destruction_uuid",
         "hold_uuid",
         "deadline_uuid",
+        "visit_uuid",
         "action",
         "id",  # the API's object ids: UUIDs
         "section",
