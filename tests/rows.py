@@ -62,9 +62,16 @@ def _plan_source(made: dict[type[models.Model], models.Model]) -> dict[str, Any]
     return {"document": one_of(StoredFile, made)}  # one of a document or a conversation, never both
 
 
+def _of_a_pupil(made: dict[type[models.Model], models.Model]) -> dict[str, Any]:
+    from pupils.models import Pupil
+
+    return {"pupil": one_of(Pupil, made)}
+
+
 # Values the field definitions alone cannot give (a check constraint across fields).
 GIVEN: dict[str, Callable[[dict[type[models.Model], models.Model]], dict[str, Any]]] = {
     "PlanSource": _plan_source,
+    "DestructionReview": _of_a_pupil,  # without a pupil it is the destruction log's, nobody's to act on
 }
 
 

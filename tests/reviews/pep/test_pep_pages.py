@@ -262,7 +262,7 @@ def test_a_designated_teacher_lands_on_their_looked_after_pupils_unless_they_lea
     with tenant_context(a.trust.pk):
         Membership.objects.create(user=dt_user, role="senco", school=a.school)
     response = client_for(dt_user).get(reverse("home"))
-    assert response.status_code == 302 and response.url == reverse("pupils:register")
+    assert response.status_code == 302 and response.url == reverse("reports:home")  # the SENCO's home
 
 
 def test_the_home_puts_overdue_first_and_flags_low_attendance(world: Any) -> None:
