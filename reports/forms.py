@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -19,8 +19,7 @@ class GovernorVisitForm(ModelFieldsForm):
     def __init__(self, *args: Any, schools: list[School], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._schools = {str(s.uuid): s for s in schools}
-        school_field = self.fields["school"]
-        assert isinstance(school_field, forms.ChoiceField)
+        school_field = cast(forms.ChoiceField, self.fields["school"])
         school_field.choices = [(key, s.name) for key, s in self._schools.items()]
         self.order_fields(["school", *self.model_fields])
 
@@ -53,8 +52,8 @@ class BudgetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._schools = {str(s.uuid): s for s in schools}
         self._years = {str(y.pk): y for y in years}
-        school_field, year_field = self.fields["school"], self.fields["school_year"]
-        assert isinstance(school_field, forms.ChoiceField) and isinstance(year_field, forms.ChoiceField)
+        school_field = cast(forms.ChoiceField, self.fields["school"])
+        year_field = cast(forms.ChoiceField, self.fields["school_year"])
         school_field.choices = [(k, s.name) for k, s in self._schools.items()]
         year_field.choices = [(k, y.name) for k, y in self._years.items()]
 
